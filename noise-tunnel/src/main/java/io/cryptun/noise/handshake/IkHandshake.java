@@ -1,0 +1,250 @@
+package io.cryptun.noise.handshake;
+
+import io.cryptun.noise.crypto.X25519Keys;
+import java.util.Arrays;
+
+/**
+ * The Noise IK pattern, optionally with the psk2 modifier (Noise_IKpsk2, WireGuard's pattern):
+ * <pre>
+ *   &lt;- s
+ *   ...
+ *   -&gt; e, es, s, ss
+ *   &lt;- e, ee, se, psk
+ * </pre>
+ * Messages are written to and read from caller buffers at an offset, so WireGuard can frame them
+ * with its indices and MACs while the Noise test vectors run the very same code with offset 0.
+ * The responder reads message A in two steps so that the caller can look up the initiator's static
+ * key (and its precomputed static-static DH) between them.
+ */
+public final class IkHandshake {
+    public static final int DH_LENGTH = 32;
+    public static final int TAG_LENGTH = 16;
+    /** e + encrypted s: the part of message A before its payload. */
+    public static final int MESSAGE_A_PREFIX = DH_LENGTH + DH_LENGTH + TAG_LENGTH;
+    /** e: the part of message B before its payload. */
+    public static final int MESSAGE_B_PREFIX = DH_LENGTH;
+
+    private final boolean initiator;
+    private final byte[] psk;
+    private final byte[] staticPrivate;
+    private final byte[] staticPublic;
+    private final SymmetricState state;
+    private byte[] ephemeralPrivate;
+    private byte[] ephemeralPublic;
+    private byte[] remoteStatic;
+    private byte[] remoteEphemeral;
+
+    /**
+     * @param state          the symmetric state after InitializeSymmetric and the prologue
+     * @param psk            32 bytes for IKpsk2, or null for plain IK
+     * @param remoteStatic   the responder's static public key (initiator only; null for a responder)
+     */
+    private IkHandshake(boolean initiator, SymmetricState state, byte[] psk, byte[] staticPrivate,
+                        byte[] staticPublic, byte[] remoteStatic) {
+        this.initiator = initiator;
+        this.state = state;
+        this.psk = psk == null ? null : psk.clone();
+        this.staticPrivate = staticPrivate.clone();
+        this.staticPublic = staticPublic.clone();
+        this.remoteStatic = remoteStatic == null ? null : remoteStatic.clone();
+        // pre-message "<- s": both sides hash the responder's static key
+        state.mixHash(initiator ? this.remoteStatic : this.staticPublic);
+    }
+
+    public static IkHandshake initiator(SymmetricState initialized, byte[] psk, byte[] staticPrivate,
+                                        byte[] staticPublic, byte[] responderStatic) {
+        return new IkHandshake(true, initialized, psk, staticPrivate, staticPublic, responderStatic);
+    }
+
+    public static IkHandshake responder(SymmetricState initialized, byte[] psk, byte[] staticPrivate,
+                                        byte[] staticPublic) {
+        return new IkHandshake(false, initialized, psk, staticPrivate, staticPublic, null);
+    }
+
+    /**
+     * -&gt; e, es, s, ss, payload. {@code ephemeralPrivate} is the fresh ephemeral key (callers draw it
+     * from a SecureRandom; test vectors inject theirs). {@code staticStatic} is DH(s, rs), which
+     * WireGuard precomputes per peer. Returns the number of bytes written, or -1 if a DH result is
+     * all zero (a low-order key).
+     */
+    public int writeMessageA(byte[] ephemeralPrivate, byte[] staticStatic, byte[] payload, int pOff, int pLen,
+                             byte[] out, int off) {
+        requireRole(true);
+        setEphemeral(ephemeralPrivate);
+        System.arraycopy(ephemeralPublic, 0, out, off, DH_LENGTH);
+        mixEphemeral(ephemeralPublic);
+        byte[] dh = new byte[DH_LENGTH];
+        try {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteStatic, dh)) {
+                return -1;
+            }
+            state.mixKey(dh); // es
+            int n = DH_LENGTH;
+            n += state.encryptAndHash(staticPublic, 0, DH_LENGTH, out, off + n); // s
+            if (isZero(staticStatic)) {
+                return -1;
+            }
+            state.mixKey(staticStatic); // ss
+            n += state.encryptAndHash(payload, pOff, pLen, out, off + n);
+            return n;
+        } finally {
+            Arrays.fill(dh, (byte) 0);
+        }
+    }
+
+    /**
+     * First half of reading message A: e, es, s. Returns the initiator's static public key, or
+     * null when the message does not authenticate.
+     */
+    public byte[] readMessageAStatic(byte[] in, int off, int len) {
+        requireRole(false);
+        if (len < MESSAGE_A_PREFIX + TAG_LENGTH) {
+            return null;
+        }
+        remoteEphemeral = Arrays.copyOfRange(in, off, off + DH_LENGTH);
+        mixEphemeral(remoteEphemeral);
+        byte[] dh = new byte[DH_LENGTH];
+        try {
+            if (!X25519Keys.sharedSecret(staticPrivate, remoteEphemeral, dh)) {
+                return null;
+            }
+            state.mixKey(dh); // es
+        } finally {
+            Arrays.fill(dh, (byte) 0);
+        }
+        byte[] rs = new byte[DH_LENGTH];
+        if (state.decryptAndHash(in, off + DH_LENGTH, DH_LENGTH + TAG_LENGTH, rs, 0) != DH_LENGTH) {
+            return null;
+        }
+        remoteStatic = rs;
+        return rs.clone();
+    }
+
+    /**
+     * Second half of reading message A: ss, payload. {@code staticStatic} is DH(s, rs). Returns the
+     * payload length written to {@code payloadOut}, or -1.
+     */
+    public int readMessageAPayload(byte[] staticStatic, byte[] in, int off, int len, byte[] payloadOut, int outOff) {
+        requireRole(false);
+        if (remoteStatic == null || isZero(staticStatic)) {
+            return -1;
+        }
+        state.mixKey(staticStatic); // ss
+        return state.decryptAndHash(in, off + MESSAGE_A_PREFIX, len - MESSAGE_A_PREFIX, payloadOut, outOff);
+    }
+
+    /** &lt;- e, ee, se, psk, payload. Returns bytes written or -1 on a low-order key. */
+    public int writeMessageB(byte[] ephemeralPrivate, byte[] payload, int pOff, int pLen, byte[] out, int off) {
+        requireRole(false);
+        setEphemeral(ephemeralPrivate);
+        System.arraycopy(ephemeralPublic, 0, out, off, DH_LENGTH);
+        mixEphemeral(ephemeralPublic);
+        byte[] dh = new byte[DH_LENGTH];
+        try {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteEphemeral, dh)) {
+                return -1;
+            }
+            state.mixKey(dh); // ee
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteStatic, dh)) {
+                return -1;
+            }
+            state.mixKey(dh); // se
+        } finally {
+            Arrays.fill(dh, (byte) 0);
+        }
+        if (psk != null) {
+            state.mixKeyAndHash(psk);
+        }
+        return DH_LENGTH + state.encryptAndHash(payload, pOff, pLen, out, off + DH_LENGTH);
+    }
+
+    /** Reads message B; returns the payload length or -1 when it does not authenticate. */
+    public int readMessageB(byte[] in, int off, int len, byte[] payloadOut, int outOff) {
+        requireRole(true);
+        if (len < MESSAGE_B_PREFIX + TAG_LENGTH) {
+            return -1;
+        }
+        remoteEphemeral = Arrays.copyOfRange(in, off, off + DH_LENGTH);
+        mixEphemeral(remoteEphemeral);
+        byte[] dh = new byte[DH_LENGTH];
+        try {
+            if (!X25519Keys.sharedSecret(ephemeralPrivate, remoteEphemeral, dh)) {
+                return -1;
+            }
+            state.mixKey(dh); // ee
+            if (!X25519Keys.sharedSecret(staticPrivate, remoteEphemeral, dh)) {
+                return -1;
+            }
+            state.mixKey(dh); // se
+        } finally {
+            Arrays.fill(dh, (byte) 0);
+        }
+        if (psk != null) {
+            state.mixKeyAndHash(psk);
+        }
+        return state.decryptAndHash(in, off + DH_LENGTH, len - DH_LENGTH, payloadOut, outOff);
+    }
+
+    /** Split() into (initiator-to-responder, responder-to-initiator) keys; then zeroes the handshake. */
+    public void split(byte[] initiatorToResponder, byte[] responderToInitiator) {
+        state.split(initiatorToResponder, responderToInitiator);
+    }
+
+    public byte[] handshakeHash() {
+        return state.handshakeHash();
+    }
+
+    public byte[] remoteStatic() {
+        return remoteStatic == null ? null : remoteStatic.clone();
+    }
+
+    public byte[] remoteEphemeral() {
+        return remoteEphemeral == null ? null : remoteEphemeral.clone();
+    }
+
+    public boolean isInitiator() {
+        return initiator;
+    }
+
+    /** Zeroes every secret: ephemeral and static private keys, psk, chaining key, hash. */
+    public void destroy() {
+        state.destroy();
+        if (ephemeralPrivate != null) {
+            Arrays.fill(ephemeralPrivate, (byte) 0);
+        }
+        Arrays.fill(staticPrivate, (byte) 0);
+        if (psk != null) {
+            Arrays.fill(psk, (byte) 0);
+        }
+    }
+
+    private void mixEphemeral(byte[] e) {
+        state.mixHash(e);
+        if (psk != null) {
+            // with any psk modifier, the e token also mixes e into the chaining key
+            state.mixKey(e);
+        }
+    }
+
+    private void setEphemeral(byte[] priv) {
+        if (ephemeralPrivate != null) {
+            Arrays.fill(ephemeralPrivate, (byte) 0);
+        }
+        ephemeralPrivate = priv.clone();
+        ephemeralPublic = X25519Keys.publicFromPrivate(ephemeralPrivate);
+    }
+
+    private void requireRole(boolean wantInitiator) {
+        if (initiator != wantInitiator) {
+            throw new IllegalStateException(initiator ? "initiator cannot do this" : "responder cannot do this");
+        }
+    }
+
+    private static boolean isZero(byte[] b) {
+        int acc = 0;
+        for (byte x : b) {
+            acc |= x;
+        }
+        return acc == 0;
+    }
+}
