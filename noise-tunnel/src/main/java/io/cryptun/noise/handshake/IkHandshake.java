@@ -25,7 +25,8 @@ public final class IkHandshake {
     public static final int MESSAGE_B_PREFIX = DH_LENGTH;
 
     private final boolean initiator;
-    private final byte[] psk;
+    private final boolean pskModifier;
+    private byte[] psk;
     private final byte[] staticPrivate;
     private final byte[] staticPublic;
     private final SymmetricState state;
@@ -43,6 +44,7 @@ public final class IkHandshake {
                         byte[] staticPublic, byte[] remoteStatic) {
         this.initiator = initiator;
         this.state = state;
+        this.pskModifier = psk != null;
         this.psk = psk == null ? null : psk.clone();
         this.staticPrivate = staticPrivate.clone();
         this.staticPublic = staticPublic.clone();
@@ -152,7 +154,7 @@ public final class IkHandshake {
         } finally {
             Arrays.fill(dh, (byte) 0);
         }
-        if (psk != null) {
+        if (pskModifier) {
             state.mixKeyAndHash(psk);
         }
         return DH_LENGTH + state.encryptAndHash(payload, pOff, pLen, out, off + DH_LENGTH);
@@ -179,7 +181,7 @@ public final class IkHandshake {
         } finally {
             Arrays.fill(dh, (byte) 0);
         }
-        if (psk != null) {
+        if (pskModifier) {
             state.mixKeyAndHash(psk);
         }
         return state.decryptAndHash(in, off + DH_LENGTH, len - DH_LENGTH, payloadOut, outOff);
@@ -206,6 +208,39 @@ public final class IkHandshake {
         return initiator;
     }
 
+    /**
+     * Sets the pre-shared key a responder uses for message B, once message A told it who the
+     * initiator is. Only for handshakes created with a psk (IKpsk2).
+     */
+    public void setPsk(byte[] newPsk) {
+        if (!pskModifier || newPsk == null || newPsk.length != 32) {
+            throw new IllegalArgumentException("psk2 handshakes take a 32-byte psk");
+        }
+        if (psk != null) {
+            Arrays.fill(psk, (byte) 0);
+        }
+        psk = newPsk.clone();
+    }
+
+    /** A deep copy, so a message can be tried without disturbing this state when it fails. */
+    public IkHandshake copy() {
+        IkHandshake c = new IkHandshake(this);
+        return c;
+    }
+
+    private IkHandshake(IkHandshake o) {
+        this.initiator = o.initiator;
+        this.pskModifier = o.pskModifier;
+        this.psk = o.psk == null ? null : o.psk.clone();
+        this.staticPrivate = o.staticPrivate.clone();
+        this.staticPublic = o.staticPublic.clone();
+        this.state = o.state.copy();
+        this.ephemeralPrivate = o.ephemeralPrivate == null ? null : o.ephemeralPrivate.clone();
+        this.ephemeralPublic = o.ephemeralPublic == null ? null : o.ephemeralPublic.clone();
+        this.remoteStatic = o.remoteStatic == null ? null : o.remoteStatic.clone();
+        this.remoteEphemeral = o.remoteEphemeral == null ? null : o.remoteEphemeral.clone();
+    }
+
     /** Zeroes every secret: ephemeral and static private keys, psk, chaining key, hash. */
     public void destroy() {
         state.destroy();
@@ -220,7 +255,7 @@ public final class IkHandshake {
 
     private void mixEphemeral(byte[] e) {
         state.mixHash(e);
-        if (psk != null) {
+        if (pskModifier) {
             // with any psk modifier, the e token also mixes e into the chaining key
             state.mixKey(e);
         }

@@ -1,0 +1,102 @@
+package io.cryptun.noise.cookie;
+
+import io.cryptun.noise.crypto.Blake2s;
+import io.cryptun.noise.crypto.XChaChaPoly;
+import io.cryptun.noise.handshake.WireGuardNoise;
+import io.cryptun.noise.wire.Bytes;
+import io.cryptun.noise.wire.CookieReplyMessage;
+import io.cryptun.noise.wire.MessageType;
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * The responder's side of WireGuard's DoS defence (whitepaper 5.3, 5.4.4, 5.4.7): checks mac1 on
+ * every handshake message before any DH, and under load checks mac2 against a cookie bound to the
+ * sender's IP address and port, answering with an encrypted cookie reply when it is missing.
+ * The cookie secret is random and replaced every two minutes.
+ */
+public final class CookieChecker {
+    /** Cookie secret lifetime (wireguard-go CookieRefreshTime, kernel COOKIE_SECRET_MAX_AGE). */
+    public static final long SECRET_LIFETIME_NANOS = 120_000_000_000L;
+
+    private final SecureRandom random;
+    private volatile byte[] mac1Key;
+    private volatile byte[] cookieKey;
+    private final byte[] secret = new byte[32];
+    private long secretCreatedAt;
+    private boolean secretValid;
+
+    public CookieChecker(SecureRandom random) {
+        this.random = random;
+    }
+
+    /** Keys derive from our own public key; called whenever the private key changes. */
+    public synchronized void init(byte[] ourPublicKey) {
+        if (ourPublicKey == null) {
+            mac1Key = null;
+            cookieKey = null;
+        } else {
+            mac1Key = WireGuardNoise.labelKey(WireGuardNoise.LABEL_MAC1, ourPublicKey);
+            cookieKey = WireGuardNoise.labelKey(WireGuardNoise.LABEL_COOKIE, ourPublicKey);
+        }
+        Arrays.fill(secret, (byte) 0);
+        secretValid = false;
+    }
+
+    /** mac1 sits 32 bytes before the end of an initiation or response and covers all before it. */
+    public boolean checkMac1(byte[] msg, int off, int len) {
+        byte[] key = mac1Key;
+        if (key == null || len < 32) {
+            return false;
+        }
+        int macOff = off + len - 32;
+        byte[] mac = Blake2s.mac(key, msg, off, len - 32);
+        return Blake2s.equalsConstantTime(mac, 0, msg, macOff, 16);
+    }
+
+    /** mac2 (the last 16 bytes) must be MAC(cookie(source), everything before it). */
+    public boolean checkMac2(byte[] msg, int off, int len, byte[] source, long nowNanos) {
+        if (len < 32) {
+            return false;
+        }
+        byte[] cookie;
+        synchronized (this) {
+            if (!secretValid || nowNanos - secretCreatedAt > SECRET_LIFETIME_NANOS) {
+                return false;
+            }
+            cookie = Blake2s.mac(secret, source, 0, source.length);
+        }
+        byte[] mac = Blake2s.mac(cookie, msg, off, len - 16);
+        Arrays.fill(cookie, (byte) 0);
+        return Blake2s.equalsConstantTime(mac, 0, msg, off + len - 16, 16);
+    }
+
+    /**
+     * Writes a 64-byte cookie reply for the handshake message {@code msg} (whose mac1 becomes the
+     * associated data) to out[outOff]. {@code receiverIndex} is the message's sender index.
+     */
+    public void createReply(byte[] msg, int off, int len, int receiverIndex, byte[] source, long nowNanos,
+                            byte[] out, int outOff) {
+        byte[] key = cookieKey;
+        if (key == null) {
+            throw new IllegalStateException("no private key");
+        }
+        byte[] cookie;
+        synchronized (this) {
+            if (!secretValid || nowNanos - secretCreatedAt > SECRET_LIFETIME_NANOS) {
+                random.nextBytes(secret);
+                secretCreatedAt = nowNanos;
+                secretValid = true;
+            }
+            cookie = Blake2s.mac(secret, source, 0, source.length);
+        }
+        Bytes.writeIntLE(out, outOff, MessageType.COOKIE_REPLY);
+        Bytes.writeIntLE(out, outOff + CookieReplyMessage.OFF_RECEIVER, receiverIndex);
+        byte[] nonce = new byte[XChaChaPoly.NONCE_LENGTH];
+        random.nextBytes(nonce);
+        System.arraycopy(nonce, 0, out, outOff + CookieReplyMessage.OFF_NONCE, nonce.length);
+        byte[] mac1 = Arrays.copyOfRange(msg, off + len - 32, off + len - 16);
+        XChaChaPoly.seal(key, nonce, mac1, cookie, 0, 16, out, outOff + CookieReplyMessage.OFF_COOKIE);
+        Arrays.fill(cookie, (byte) 0);
+    }
+}

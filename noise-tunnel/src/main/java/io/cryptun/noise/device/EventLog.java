@@ -1,0 +1,15 @@
+package io.cryptun.noise.device;
+
+/**
+ * Where the core reports notable events (handshakes, retries, key expiry) in words. Messages name
+ * peers by a short public-key label and never contain secrets. Per-packet drops are counted in
+ * {@link Stats}, not logged.
+ */
+@FunctionalInterface
+public interface EventLog {
+    enum Level { ERROR, INFO, VERBOSE }
+
+    void log(Level level, String message);
+
+    EventLog SILENT = (level, message) -> { };
+}
