@@ -34,6 +34,11 @@ public final class Keys {
         if (key.length != KEY_LENGTH) {
             throw new IllegalArgumentException("key does not decode to 32 bytes");
         }
+        // wg rejects non-zero unused bits in the last character; so do we (one text per key)
+        if (!Base64.getEncoder().encodeToString(key).equals(text)) {
+            Arrays.fill(key, (byte) 0);
+            throw new IllegalArgumentException("key is not valid base64");
+        }
         return key;
     }
 
