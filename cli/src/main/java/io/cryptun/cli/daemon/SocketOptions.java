@@ -1,0 +1,31 @@
+package io.cryptun.cli.daemon;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import java.io.IOException;
+
+/** Socket options Netty does not expose, set on the socket's fd through libc. */
+final class SocketOptions {
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_MARK = 36;
+
+    private interface LibC extends Library {
+        LibC INSTANCE = Native.load("c", LibC.class);
+
+        int setsockopt(int fd, int level, int name, IntByReference value, int len) throws LastErrorException;
+    }
+
+    private SocketOptions() {
+    }
+
+    /** SO_MARK (the fwmark), 0 to clear. Needs CAP_NET_ADMIN. */
+    static void setMark(int fd, int mark) throws IOException {
+        try {
+            LibC.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_MARK, new IntByReference(mark), 4);
+        } catch (LastErrorException e) {
+            throw new IOException("setsockopt(SO_MARK): errno " + e.getErrorCode());
+        }
+    }
+}

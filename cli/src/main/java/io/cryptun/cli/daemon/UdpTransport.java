@@ -1,0 +1,228 @@
+package io.cryptun.cli.daemon;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The UDP side of the daemon: one dual-stack socket ([::]:port, IPv4 arriving as mapped
+ * addresses) on Netty's native epoll transport, read with recvmmsg on one event loop thread.
+ * Datagrams are handed to the receiver on that thread in a reused array; sends from other
+ * threads are batched into one event-loop task each, so a burst costs one wake-up and one
+ * sendmmsg rather than one per packet.
+ */
+public final class UdpTransport implements AutoCloseable {
+    /** Receives each datagram on the event loop thread; the array is reused after the call returns. */
+    public interface Receiver {
+        void onDatagram(byte[] buf, int off, int len, InetSocketAddress from);
+    }
+
+    private static final int MAX_DATAGRAM = 65535;
+    private static final int RECVMMSG_BATCH = 64;
+    private static final int SOCKET_BUFFER = 4 << 20;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final int port;
+
+    private UdpTransport(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+        this.port = ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /**
+     * Binds the listen port (0 picks a free one). Throws {@link BindException} with the port in the
+     * message when it is taken.
+     */
+    public static UdpTransport open(int port, Receiver receiver, ThreadFactory threads) throws BindException {
+        if (!Epoll.isAvailable()) {
+            throw new IllegalStateException("Netty's native epoll transport is unavailable: " + Epoll.unavailabilityCause());
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
+        try {
+            Bootstrap b = new Bootstrap()
+                    .group(group)
+                    .channelFactory(EpollDatagramChannel::new)
+                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * 4))
+                    .option(ChannelOption.MAX_MESSAGES_PER_READ, RECVMMSG_BATCH)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                    .handler(new Inbound(receiver));
+            Channel ch;
+            try {
+                ch = b.bind(new InetSocketAddress(wildcardV6(), port)).sync().channel();
+            } catch (Exception e) {
+                if (e instanceof BindException || e.getCause() instanceof BindException
+                        || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw new BindException("UDP port " + port + " is already in use");
+                }
+                throw e;
+            }
+            return new UdpTransport(group, ch);
+        } catch (BindException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("cannot open UDP port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static InetAddress wildcardV6() {
+        try {
+            return InetAddress.getByName("::");
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The socket's file descriptor, for options Netty does not expose (SO_MARK). */
+    public int fd() {
+        return ((EpollDatagramChannel) channel).fd().intValue();
+    }
+
+    public boolean inEventLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    /** Sends one datagram now (from the event loop: direct; elsewhere: one task). False when the socket is backed up. */
+    public boolean send(InetSocketAddress to, byte[] buf, int off, int len) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        if (!channel.isWritable()) {
+            return false;
+        }
+        ByteBuf bb = channel.alloc().directBuffer(len);
+        bb.writeBytes(buf, off, len);
+        channel.writeAndFlush(new DatagramPacket(bb, unmapped(to)), channel.voidPromise());
+        return true;
+    }
+
+    /** Collects datagrams from one thread and hands them to the event loop in one task. */
+    public final class Batch {
+        private List<DatagramPacket> pending = new ArrayList<>();
+
+        /** Queues a datagram; false when the socket is backed up (the packet is dropped). */
+        public boolean add(InetSocketAddress to, byte[] buf, int off, int len) {
+            if (!channel.isWritable()) {
+                return false;
+            }
+            ByteBuf bb = channel.alloc().directBuffer(len);
+            bb.writeBytes(buf, off, len);
+            pending.add(new DatagramPacket(bb, unmapped(to)));
+            return true;
+        }
+
+        public void flush() {
+            if (pending.isEmpty()) {
+                return;
+            }
+            List<DatagramPacket> batch = pending;
+            pending = new ArrayList<>(Math.max(8, batch.size()));
+            if (channel.eventLoop().inEventLoop()) {
+                writeAll(batch);
+            } else {
+                channel.eventLoop().execute(() -> writeAll(batch));
+            }
+        }
+
+        private void writeAll(List<DatagramPacket> batch) {
+            for (DatagramPacket p : batch) {
+                channel.write(p, channel.voidPromise());
+            }
+            channel.flush();
+        }
+    }
+
+    public Batch newBatch() {
+        return new Batch();
+    }
+
+    /** An IPv4 endpoint stays IPv4: Netty maps it onto the IPv6 socket itself. */
+    private static InetSocketAddress unmapped(InetSocketAddress to) {
+        return to;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+    }
+
+    private static final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Receiver receiver;
+        private final byte[] buf = new byte[MAX_DATAGRAM];
+
+        Inbound(Receiver receiver) {
+            super(true);
+            this.receiver = receiver;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            ByteBuf content = packet.content();
+            int len = content.readableBytes();
+            content.getBytes(content.readerIndex(), buf, 0, len);
+            receiver.onDatagram(buf, 0, len, normalize(packet.sender()));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a failed receive (e.g. ICMP port unreachable reported as an error) is not fatal
+        }
+    }
+
+    /** IPv4 peers arrive on the dual-stack socket as ::ffff:a.b.c.d; report them as IPv4, as wg does. */
+    static InetSocketAddress normalize(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        if (ip == null) {
+            return a;
+        }
+        byte[] b = ip.getAddress();
+        if (b.length == 16) {
+            boolean mapped = (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+            for (int i = 0; i < 10 && mapped; i++) {
+                mapped = b[i] == 0;
+            }
+            if (mapped) {
+                try {
+                    return new InetSocketAddress(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}), a.getPort());
+                } catch (UnknownHostException e) {
+                    return a;
+                }
+            }
+        }
+        return a;
+    }
+}

@@ -1,0 +1,212 @@
+package io.cryptun.cli.uapi;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The userspace API socket, {@code /var/run/wireguard/IFNAME.sock} (mode 0600 in a 0755 directory),
+ * as every userspace WireGuard creates it so that {@code wg} and {@code wg-quick} find it.
+ * Deleting the socket file stops the daemon, as with wireguard-go. At most MAX_CLIENTS at a time;
+ * a client idle for IDLE_TIMEOUT is disconnected.
+ */
+public final class UapiServer implements AutoCloseable {
+    public static final Path DEFAULT_DIR = Path.of("/var/run/wireguard");
+    static final int MAX_CLIENTS = 16;
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final Path socketPath;
+    private final ServerSocketChannel server;
+    private final UapiProtocol protocol;
+    private final Consumer<String> log;
+    private final Runnable onSocketRemoved;
+    private final Set<UapiConnection> clients = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private final Thread watcher;
+    private volatile boolean open = true;
+
+    private UapiServer(Path socketPath, ServerSocketChannel server, UapiProtocol protocol, Consumer<String> log,
+                       Runnable onSocketRemoved) {
+        this.socketPath = socketPath;
+        this.server = server;
+        this.protocol = protocol;
+        this.log = log;
+        this.onSocketRemoved = onSocketRemoved;
+        this.acceptor = new Thread(this::acceptLoop, "cryptun-uapi");
+        this.acceptor.setDaemon(true);
+        this.watcher = new Thread(this::watchLoop, "cryptun-uapi-watch");
+        this.watcher.setDaemon(true);
+    }
+
+    public static Path socketPath(Path dir, String ifname) {
+        return dir.resolve(ifname + ".sock");
+    }
+
+    /**
+     * Creates the socket. Fails when another live process owns it; a stale socket file (nobody
+     * listening) is replaced.
+     */
+    public static UapiServer start(Path dir, String ifname, UapiProtocol protocol, Consumer<String> log,
+                                   Runnable onSocketRemoved) throws IOException {
+        Files.createDirectories(dir);
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (AccessDeniedException e) {
+            // a directory owned by someone else keeps its mode
+        }
+        Path path = socketPath(dir, ifname);
+        if (Files.exists(path)) {
+            if (isLive(path)) {
+                throw new IOException(path + " is in use by another process (is " + ifname + " already running?)");
+            }
+            Files.delete(path);
+        }
+        // bind inside a private directory, restrict the mode, then move it into place, so the
+        // socket is never reachable with a looser mode
+        Path tmpDir = Files.createTempDirectory(dir, ".cryptun-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = tmpDir.resolve("s");
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(tmp));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        } finally {
+            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(tmpDir);
+        }
+        UapiServer s = new UapiServer(path, ch, protocol, log, onSocketRemoved);
+        s.acceptor.start();
+        s.watcher.start();
+        return s;
+    }
+
+    private static boolean isLive(Path path) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Path path() {
+        return socketPath;
+    }
+
+    private void acceptLoop() {
+        while (open) {
+            SocketChannel c;
+            try {
+                c = server.accept();
+            } catch (IOException e) {
+                if (open) {
+                    log.accept("UAPI accept failed: " + e.getMessage());
+                }
+                return;
+            }
+            reapIdle();
+            if (clients.size() >= MAX_CLIENTS) {
+                log.accept("UAPI: too many clients, refusing one");
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    // nothing to do
+                }
+                continue;
+            }
+            UapiConnection conn = new UapiConnection(c, protocol, log);
+            clients.add(conn);
+            Thread t = new Thread(() -> {
+                try {
+                    conn.run();
+                } finally {
+                    clients.remove(conn);
+                }
+            }, "cryptun-uapi-client");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void reapIdle() {
+        long now = System.nanoTime();
+        for (UapiConnection c : clients) {
+            if (now - c.lastActivity > IDLE_TIMEOUT_NANOS) {
+                c.close();
+                clients.remove(c);
+            }
+        }
+    }
+
+    /** Stops the daemon when its socket file is deleted (inotify through the WatchService). */
+    private void watchLoop() {
+        try (WatchService ws = FileSystems.getDefault().newWatchService()) {
+            socketPath.getParent().register(ws, StandardWatchEventKinds.ENTRY_DELETE);
+            while (open) {
+                WatchKey key = ws.poll(1, TimeUnit.SECONDS);
+                reapIdle();
+                if (key != null) {
+                    for (WatchEvent<?> ev : key.pollEvents()) {
+                        if (ev.context() instanceof Path p && p.getFileName().equals(socketPath.getFileName())) {
+                            if (open && !Files.exists(socketPath)) {
+                                log.accept("UAPI socket " + socketPath + " was removed, stopping");
+                                onSocketRemoved.run();
+                                return;
+                            }
+                        }
+                    }
+                    key.reset();
+                }
+                if (open && !Files.exists(socketPath)) {
+                    onSocketRemoved.run();
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            log.accept("cannot watch " + socketPath.getParent() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        for (UapiConnection c : clients) {
+            c.close();
+        }
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException e) {
+            log.accept("cannot remove " + socketPath + ": " + e.getMessage());
+        }
+        watcher.interrupt();
+    }
+}
