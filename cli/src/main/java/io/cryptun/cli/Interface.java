@@ -16,17 +16,20 @@ import java.net.BindException;
 public final class Interface implements AutoCloseable {
     private final Daemon daemon;
     private final UapiProtocol uapi;
-    private final UapiServer server;
+    private volatile UapiServer server;
     private final Log log;
 
-    private Interface(Daemon daemon, UapiProtocol uapi, UapiServer server, Log log) {
+    private Interface(Daemon daemon, UapiProtocol uapi, Log log) {
         this.daemon = daemon;
         this.uapi = uapi;
-        this.server = server;
         this.log = log;
     }
 
-    /** Creates the TUN device, starts the daemon on {@code listenPort} and opens the UAPI socket. */
+    /**
+     * Creates the TUN device and starts the daemon on {@code listenPort}. The UAPI socket comes
+     * with {@link #openUapiSocket()}, so callers can finish configuring first: the socket's
+     * appearance then means "ready", which scripts and tests wait for.
+     */
     public static Interface start(String ifname, int listenPort, String crypto, Log log) {
         TunDevice tun;
         try {
@@ -44,15 +47,17 @@ public final class Interface implements AutoCloseable {
             closeQuietly(tun);
             throw e;
         }
-        UapiProtocol uapi = new UapiProtocol(daemon, Protocol.MAX_PEERS);
-        UapiServer server;
+        return new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
+    }
+
+    /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
+    public void openUapiSocket() {
         try {
-            server = UapiServer.start(UapiServer.DEFAULT_DIR, tun.name(), uapi, log::error, daemon::close);
+            server = UapiServer.start(UapiServer.DEFAULT_DIR, name(), uapi, log::error, daemon::close);
         } catch (IOException e) {
-            daemon.close();
+            close();
             throw new UserException("cannot create the UAPI socket: " + e.getMessage());
         }
-        return new Interface(daemon, uapi, server, log);
     }
 
     private static void closeQuietly(TunDevice tun) {
@@ -80,12 +85,19 @@ public final class Interface implements AutoCloseable {
         Thread hook = new Thread(this::close, "cryptun-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         daemon.awaitStop();
-        server.close();
+        closeServer();
+    }
+
+    private void closeServer() {
+        UapiServer s = server;
+        if (s != null) {
+            s.close();
+        }
     }
 
     @Override
     public void close() {
-        server.close();
+        closeServer();
         daemon.close();
         log.info("interface " + name() + " stopped");
     }

@@ -58,6 +58,7 @@ public final class UpCommand implements Callable<Integer> {
                 IpCommand.run("address", "add", IpPrefix.hostString(a.address()) + "/" + a.prefixLength(), "dev", itf.name());
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");
+            itf.openUapiSocket();
         } catch (ConfigApplier.ApplyException e) {
             itf.close();
             throw new UserException(e.getMessage());

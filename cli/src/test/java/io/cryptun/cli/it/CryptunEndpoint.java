@@ -1,0 +1,65 @@
+package io.cryptun.cli.it;
+
+import io.cryptun.testkit.Netns;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** cryptun, started as `cryptun up IFNAME --config FILE` from the packaged jar. */
+public final class CryptunEndpoint extends Endpoint {
+    private Process process;
+
+    public CryptunEndpoint(Netns ns, String ifname, TestKeys keys, Path workDir) {
+        super(ns, ifname, keys, workDir);
+    }
+
+    public static Path jar() {
+        String jar = System.getProperty("cryptun.jar");
+        if (jar == null) {
+            throw new IllegalStateException("system property cryptun.jar is not set (run through mvn verify)");
+        }
+        return Path.of(jar);
+    }
+
+    public static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    @Override
+    public String kind() {
+        return "cryptun";
+    }
+
+    @Override
+    public void start(int listenPort, List<PeerSpec> peers, List<String> addresses) throws Exception {
+        StringBuilder conf = new StringBuilder();
+        conf.append("[Interface]\nPrivateKey = ").append(keys.privateKey()).append('\n');
+        conf.append("ListenPort = ").append(listenPort).append('\n');
+        for (String a : addresses) {
+            conf.append("Address = ").append(a).append('\n');
+        }
+        for (PeerSpec p : peers) {
+            conf.append("\n[Peer]\nPublicKey = ").append(p.publicKey()).append('\n');
+            if (p.psk() != null) {
+                conf.append("PresharedKey = ").append(p.psk()).append('\n');
+            }
+            if (p.endpoint() != null) {
+                conf.append("Endpoint = ").append(p.endpoint()).append('\n');
+            }
+            conf.append("AllowedIPs = ").append(String.join(", ", p.allowedIps())).append('\n');
+            if (p.keepalive() > 0) {
+                conf.append("PersistentKeepalive = ").append(p.keepalive()).append('\n');
+            }
+        }
+        Path config = writeSecret(ifname + ".conf", conf.toString());
+        Path log = workDir.resolve(ifname + ".log");
+        List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", java(), "-jar", jar().toString(),
+                "up", ifname, "--config", config.toString()));
+        process = ns.spawn(cmd, log);
+        awaitSocket(process, log);
+    }
+
+    public Process process() {
+        return process;
+    }
+}
