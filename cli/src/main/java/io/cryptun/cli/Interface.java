@@ -1,6 +1,7 @@
 package io.cryptun.cli;
 
 import io.cryptun.cli.daemon.Daemon;
+import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
 import io.cryptun.noise.device.Protocol;
@@ -17,6 +18,7 @@ public final class Interface implements AutoCloseable {
     private final Daemon daemon;
     private final UapiProtocol uapi;
     private volatile UapiServer server;
+    private volatile MetricsServer metrics;
     private final Log log;
 
     private Interface(Daemon daemon, UapiProtocol uapi, Log log) {
@@ -48,6 +50,16 @@ public final class Interface implements AutoCloseable {
             throw e;
         }
         return new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
+    }
+
+    /** Serves Prometheus metrics on a loopback HOST:PORT. */
+    public void serveMetrics(String hostPort) {
+        try {
+            metrics = MetricsServer.start(hostPort, name(), daemon.device());
+        } catch (IOException e) {
+            close();
+            throw new UserException("--metrics " + hostPort + ": " + e.getMessage());
+        }
     }
 
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
@@ -92,6 +104,10 @@ public final class Interface implements AutoCloseable {
         UapiServer s = server;
         if (s != null) {
             s.close();
+        }
+        MetricsServer m = metrics;
+        if (m != null) {
+            m.close();
         }
     }
 

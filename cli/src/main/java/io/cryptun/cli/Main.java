@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             GenKeyCommand.class,
             PubKeyCommand.class,
             GenPskCommand.class,
+            ShowCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

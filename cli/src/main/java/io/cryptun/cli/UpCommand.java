@@ -29,6 +29,10 @@ public final class UpCommand implements Callable<Integer> {
             description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
     String crypto;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on this loopback address (off by default), e.g. 127.0.0.1:9586")
+    String metrics;
+
     @Override
     public Integer call() throws Exception {
         WgConfig cfg;
@@ -58,6 +62,9 @@ public final class UpCommand implements Callable<Integer> {
                 IpCommand.run("address", "add", IpPrefix.hostString(a.address()) + "/" + a.prefixLength(), "dev", itf.name());
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");
+            if (metrics != null) {
+                itf.serveMetrics(metrics);
+            }
             itf.openUapiSocket();
         } catch (ConfigApplier.ApplyException e) {
             itf.close();

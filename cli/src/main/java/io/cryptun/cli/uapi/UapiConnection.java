@@ -13,9 +13,11 @@ import java.util.function.Consumer;
  * errno=N and a blank line. An unknown operation closes the connection without a reply, as
  * wireguard-go does. Lines and requests are bounded so no client can exhaust memory.
  */
-final class UapiConnection implements Runnable {
+public final class UapiConnection implements Runnable {
     static final int MAX_LINE = 4096;
     static final long MAX_REQUEST_BYTES = 32L << 20;
+    /** Not part of the cross-platform protocol: cryptun's counters, asked for by `cryptun show`. */
+    public static final String STATS_OP = "cryptun_stats=1";
 
     private final SocketChannel channel;
     private final UapiProtocol protocol;
@@ -66,6 +68,13 @@ final class UapiConnection implements Runnable {
                     reply(protocol.get() + "errno=0\n\n");
                 } else if (op.equals("set=1")) {
                     handleSet();
+                } else if (op.equals(STATS_OP)) {
+                    // cryptun's own extension (other clients never send it): counters for `cryptun show`
+                    String next = readLine();
+                    if (next == null) {
+                        return;
+                    }
+                    reply(protocol.stats() + "errno=0\n\n");
                 } else {
                     log.accept("invalid UAPI operation, closing the connection");
                     return;

@@ -65,6 +65,16 @@ public final class UapiProtocol {
         return sb.toString();
     }
 
+    /** cryptun's counters as key=value lines: drops by reason and protocol events. */
+    public synchronized String stats() {
+        Device d = target.device();
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("peers=").append(d.peerCount()).append('\n');
+        d.stats().dropsByReason().forEach((r, n) -> sb.append("drop_").append(r.name().toLowerCase()).append('=').append(n).append('\n'));
+        d.stats().eventCounts().forEach((e, n) -> sb.append("event_").append(e.name().toLowerCase()).append('=').append(n).append('\n'));
+        return sb.toString();
+    }
+
     /** "a.b.c.d:port" or "[v6]:port", as wireguard-go prints endpoints. */
     public static String formatEndpoint(InetSocketAddress ep) {
         byte[] a = ep.getAddress().getAddress();

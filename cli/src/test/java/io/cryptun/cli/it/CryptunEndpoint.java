@@ -8,9 +8,20 @@ import java.util.List;
 /** cryptun, started as `cryptun up IFNAME --config FILE` from the packaged jar. */
 public final class CryptunEndpoint extends Endpoint {
     private Process process;
+    private final List<String> extraArgs = new ArrayList<>();
 
     public CryptunEndpoint(Netns ns, String ifname, TestKeys keys, Path workDir) {
         super(ns, ifname, keys, workDir);
+    }
+
+    /** Adds command-line options for `cryptun up` (before start). */
+    public CryptunEndpoint withArgs(String... args) {
+        extraArgs.addAll(List.of(args));
+        return this;
+    }
+
+    public Path log() {
+        return workDir.resolve(ifname + ".log");
     }
 
     public static Path jar() {
@@ -55,6 +66,7 @@ public final class CryptunEndpoint extends Endpoint {
         Path log = workDir.resolve(ifname + ".log");
         List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", java(), "-jar", jar().toString(),
                 "up", ifname, "--config", config.toString()));
+        cmd.addAll(extraArgs);
         process = ns.spawn(cmd, log);
         awaitSocket(process, log);
     }
