@@ -65,45 +65,137 @@ public final class IpPrefix implements Comparable<IpPrefix> {
         if (addr.isEmpty()) {
             throw new IllegalArgumentException("empty address");
         }
-        if (addr.indexOf(':') >= 0) {
-            for (int i = 0; i < addr.length(); i++) {
-                char c = addr.charAt(i);
-                if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
-                    throw new IllegalArgumentException("bad IPv6 address '" + addr + "'");
-                }
-            }
-            try {
-                byte[] b = InetAddress.getByName(addr).getAddress();
-                if (b.length == 4) {
-                    // an IPv4-mapped literal; keep it IPv6 as written
-                    byte[] mapped = new byte[16];
-                    mapped[10] = (byte) 0xff;
-                    mapped[11] = (byte) 0xff;
-                    System.arraycopy(b, 0, mapped, 12, 4);
-                    return mapped;
-                }
-                return b;
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("bad IPv6 address '" + addr + "'");
-            }
-        }
-        String[] parts = addr.split("\\.", -1);
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("bad IPv4 address '" + addr + "'");
-        }
-        byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("bad IPv4 address '" + addr + "'");
-            }
-            int v = Integer.parseInt(p);
-            if (v > 255) {
-                throw new IllegalArgumentException("bad IPv4 address '" + addr + "'");
-            }
-            b[i] = (byte) v;
+        byte[] b = addr.indexOf(':') >= 0 ? parseIpv6(addr) : parseIpv4(addr);
+        if (b == null) {
+            throw new IllegalArgumentException("bad " + (addr.indexOf(':') >= 0 ? "IPv6" : "IPv4") + " address '"
+                    + (addr.length() > 60 ? addr.substring(0, 60) + "…" : addr) + "'");
         }
         return b;
+    }
+
+    /** Dotted quad, ASCII decimal digits only, each part 0..255 with at most 3 digits. */
+    private static byte[] parseIpv4(String s) {
+        byte[] b = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            char c = i < s.length() ? s.charAt(i) : '.';
+            if (c >= '0' && c <= '9') {
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return null;
+                }
+            } else if (c == '.') {
+                if (digits == 0 || part == 4) {
+                    return null;
+                }
+                b[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        return part == 4 ? b : null;
+    }
+
+    /** RFC 4291 text form: hex groups, at most one "::", optionally a dotted quad at the end. */
+    private static byte[] parseIpv6(String s) {
+        int[] groups = new int[8];
+        int n = 0;
+        int gap = -1;
+        int i = 0;
+        int len = s.length();
+        if (s.startsWith("::")) {
+            gap = 0;
+            i = 2;
+            if (len == 2) {
+                return new byte[16];
+            }
+        } else if (s.startsWith(":")) {
+            return null;
+        }
+        while (i < len) {
+            if (n == 8) {
+                return null;
+            }
+            int start = i;
+            int value = 0;
+            while (i < len && i - start < 5) {
+                int d = hexDigit(s.charAt(i));
+                if (d < 0) {
+                    break;
+                }
+                value = value * 16 + d;
+                i++;
+            }
+            if (i < len && s.charAt(i) == '.') {
+                // an embedded IPv4 address takes the last two groups
+                byte[] v4 = parseIpv4(s.substring(start));
+                if (v4 == null || n > 6) {
+                    return null;
+                }
+                groups[n++] = (v4[0] & 0xff) << 8 | (v4[1] & 0xff);
+                groups[n++] = (v4[2] & 0xff) << 8 | (v4[3] & 0xff);
+                i = len;
+                break;
+            }
+            int digits = i - start;
+            if (digits == 0 || digits > 4) {
+                return null;
+            }
+            groups[n++] = value;
+            if (i == len) {
+                break;
+            }
+            if (s.charAt(i) != ':') {
+                return null;
+            }
+            i++;
+            if (i < len && s.charAt(i) == ':') {
+                if (gap >= 0) {
+                    return null;
+                }
+                gap = n;
+                i++;
+            } else if (i == len) {
+                return null;
+            }
+        }
+        if (gap < 0 && n != 8) {
+            return null;
+        }
+        if (gap >= 0 && n == 8) {
+            return null;
+        }
+        int[] full = new int[8];
+        if (gap < 0) {
+            full = groups;
+        } else {
+            int tail = n - gap;
+            System.arraycopy(groups, 0, full, 0, gap);
+            System.arraycopy(groups, gap, full, 8 - tail, tail);
+        }
+        byte[] b = new byte[16];
+        for (int g = 0; g < 8; g++) {
+            b[2 * g] = (byte) (full[g] >>> 8);
+            b[2 * g + 1] = (byte) full[g];
+        }
+        return b;
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     /** A copy of the (masked) address bytes: 4 for IPv4, 16 for IPv6. */

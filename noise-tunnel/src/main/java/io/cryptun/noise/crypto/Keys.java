@@ -37,7 +37,7 @@ public final class Keys {
         // wg rejects non-zero unused bits in the last character; so do we (one text per key)
         if (!Base64.getEncoder().encodeToString(key).equals(text)) {
             Arrays.fill(key, (byte) 0);
-            throw new IllegalArgumentException("key is not valid base64");
+            throw new IllegalArgumentException("the character before '=' is not one a 32-byte key can end in");
         }
         return key;
     }
