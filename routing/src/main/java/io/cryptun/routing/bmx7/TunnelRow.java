@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * One row of bmx7's {@code show=tunnels} / {@code jshow=tunnels}: a (search, announced network)
  * pair as the tun plugin rates it. A row whose {@code tunName} is set is the one bmx7 routes.
- * Numbers are as printed (lower bounds of the compact form); -1 stands for {@code ---}, as do null
- * texts and prefixes. A search with no candidate shows one row of {@code ---}.
+ * Bandwidths are exact (they lie on bmx7's 8-bit float grid); metrics are lower bounds of the
+ * printed compact form. -1 stands for {@code ---}, as do null texts and prefixes. A search with no candidate shows one row of {@code ---}.
  *
  * @param remoteShortId the gateway's short id (8 hex): the table shows no full id
  * @param tunMetric     the rating of the last evaluation, hysteresis included; bmx7 refreshes it
@@ -58,8 +58,8 @@ public record TunnelRow(String tunOut, IpPrefix searchNet, int minPrefixLen, int
 
     private static TunnelRow fromRow(Map<String, String> r) {
         return new TunnelRow(text(r, "tunOut"), prefix(r, "net"), integer(r, "min"), integer(r, "max"),
-                integer(r, "hyst"), integer(r, "rating"), number(r, "minBw"), text(r, "tunName"), prefix(r, "tunRoute"),
-                text(r, "remoteId"), text(r, "remoteName"), prefix(r, "advNet"), number(r, "advBw"),
+                integer(r, "hyst"), integer(r, "rating"), bandwidth(r, "minBw"), text(r, "tunName"), prefix(r, "tunRoute"),
+                text(r, "remoteId"), text(r, "remoteName"), prefix(r, "advNet"), bandwidth(r, "advBw"),
                 number(r, "pathMtc"), number(r, "tunMtc"));
     }
 
@@ -75,6 +75,12 @@ public record TunnelRow(String tunOut, IpPrefix searchNet, int minPrefixLen, int
     private static int integer(Map<String, String> r, String key) {
         String v = text(r, key);
         return v == null ? -1 : Integer.parseInt(v);
+    }
+
+    /** Bandwidths are on bmx7's 8-bit float grid, so the printed form gives them exactly. */
+    private static long bandwidth(Map<String, String> r, String key) {
+        String v = text(r, key);
+        return v == null ? -1 : Bmx7Numbers.bandwidthFromDisplay(v);
     }
 
     private static long number(Map<String, String> r, String key) {

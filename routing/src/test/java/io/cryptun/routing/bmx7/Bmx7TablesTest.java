@@ -66,7 +66,7 @@ class Bmx7TablesTest {
                 .findFirst().orElseThrow();
         assertEquals("6F340E14", d99.remoteShortId());
         assertEquals("nodeD", d99.remoteName());
-        assertEquals(7_864_000L, d99.advBandwidth());
+        assertEquals(7_864_320L, d99.advBandwidth());
         assertEquals(706_000_000L, d99.pathMetric());
         assertEquals(493_000_000L, d99.tunMetric());
         assertEquals(8, d99.minPrefixLen());
