@@ -38,6 +38,9 @@ public record TunnelSearch(String name, IpPrefix network, int minPrefixLen, int 
     public static final int DEFAULT_TABLE_PREF = 32767;
     public static final int DEFAULT_TABLE = 254;
     public static final int MAX_NAME_LENGTH = 31;
+    /** bmx7's default rule preference and table for routes to mesh nodes (options ipRuleHna/ipTableHna). */
+    public static final int BMX7_HNA_RULE_PREF = 70;
+    public static final int BMX7_HNA_TABLE = 70;
 
     public TunnelSearch {
         checkName(name);
@@ -56,8 +59,14 @@ public record TunnelSearch(String name, IpPrefix network, int minPrefixLen, int 
         if (gwName != null) {
             checkName(gwName);
         }
-        if (ipMetric < 0 || tablePref < 0 || table < 0) {
-            throw new IllegalArgumentException("ipMetric, tablePref and table must not be negative");
+        if (ipMetric < 0 || table < 0) {
+            throw new IllegalArgumentException("ipMetric and table must not be negative");
+        }
+        // bmx7's own rule (pref 70, table 70) routes the mesh's primary addresses, WireGuard's
+        // endpoints among them; a tunnel table consulted before it could swallow them in a loop
+        if (tablePref <= BMX7_HNA_RULE_PREF || table == BMX7_HNA_TABLE) {
+            throw new IllegalArgumentException("tableRule " + tablePref + "/" + table + ": the preference must be above "
+                    + BMX7_HNA_RULE_PREF + " and the table must not be " + BMX7_HNA_TABLE + " (bmx7's own)");
         }
         if (proto < 0 || proto > PROTO_ANY) {
             throw new IllegalArgumentException("proto out of range 0..256");

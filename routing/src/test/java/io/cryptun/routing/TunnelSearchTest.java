@@ -43,6 +43,9 @@ class TunnelSearchTest {
         assertThrows(IllegalArgumentException.class, () -> TunnelSearch.parseBmx7Option("x"));
         assertThrows(IllegalArgumentException.class, () -> TunnelSearch.fromOption("x", Map.of("network", "10.0.0.0/8", "rating", "-1")));
         assertThrows(IllegalArgumentException.class, () -> TunnelSearch.fromOption("x", Map.of("network", "10.0.0.0/8", "tableRule", "5")));
+        assertThrows(IllegalArgumentException.class, () -> TunnelSearch.fromOption("x", Map.of("network", "10.0.0.0/8", "tableRule", "60/100")),
+                "a rule before bmx7's table 70 could capture the WireGuard endpoints");
+        assertThrows(IllegalArgumentException.class, () -> TunnelSearch.fromOption("x", Map.of("network", "10.0.0.0/8", "tableRule", "100/70")));
     }
 
     @Test
