@@ -1,0 +1,73 @@
+package io.cryptun.routing.bmx7;
+
+import io.cryptun.routing.CryptunRecord;
+import io.cryptun.routing.NodeId;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads bmx7's {@code <runtimeDir>/sms/rcvdSms/} directory: one file {@code <NODEID>:<NAME>} per
+ * node and sms name. Files may vanish between listing and reading, and may be caught half-written;
+ * this class only reads (bounded), and {@link ReceivedRecords} judges the bytes.
+ */
+public final class RcvdSmsDirectory {
+    public static final String DEFAULT_SMS_NAME = "cryptun";
+
+    private final Path dir;
+    private final String smsName;
+
+    public RcvdSmsDirectory(Path dir, String smsName) {
+        this.dir = dir;
+        if (smsName.isEmpty() || smsName.length() > 15 || !io.cryptun.routing.TunnelSearch.isValidName(smsName)) {
+            throw new IllegalArgumentException("'" + smsName + "' is not a valid sms name");
+        }
+        this.smsName = smsName;
+    }
+
+    /**
+     * The current files of that sms name, by node id. A missing directory gives an empty map.
+     * Reads at most {@link CryptunRecord#MAX_BYTES} + 1 bytes per file, enough to tell oversized ones.
+     */
+    public Map<NodeId, byte[]> read() throws IOException {
+        Map<NodeId, byte[]> out = new TreeMap<>();
+        String suffix = ":" + smsName;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.endsWith(suffix) || name.length() != NodeId.HEX_LENGTH + suffix.length()) {
+                    continue;
+                }
+                String id = name.substring(0, NodeId.HEX_LENGTH);
+                if (!NodeId.isNodeIdText(id) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                byte[] content = readBounded(p, CryptunRecord.MAX_BYTES + 1);
+                if (content != null) {
+                    out.put(NodeId.parse(id), content);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Map.of();
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Up to {@code limit} bytes of the file, or null when it vanished. */
+    static byte[] readBounded(Path p, int limit) throws IOException {
+        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+            return in.readNBytes(limit);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+}
