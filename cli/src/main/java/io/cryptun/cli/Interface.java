@@ -65,7 +65,7 @@ public final class Interface implements AutoCloseable {
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
     public void openUapiSocket() {
         try {
-            server = UapiServer.start(UapiServer.DEFAULT_DIR, name(), uapi, log::error, daemon::close);
+            server = UapiServer.start(UapiServer.DEFAULT_DIR, name(), uapi, log::info, daemon::close);
         } catch (IOException e) {
             close();
             throw new UserException("cannot create the UAPI socket: " + e.getMessage());

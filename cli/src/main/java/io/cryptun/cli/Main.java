@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
 @Command(name = "cryptun",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Userspace WireGuard for mesh networks.",
+        description = {"Userspace WireGuard for mesh networks.",
+            "",
+            "As a userspace WireGuard implementation (like wireguard-go): cryptun [-f] IFNAME creates the",
+            "TUN device and /var/run/wireguard/IFNAME.sock for wg(8) and wg-quick(8), and runs in the",
+            "background unless -f is given. Removing the socket or the device stops it."},
         subcommands = {
             UpCommand.class,
             DemoCommand.class,
@@ -20,12 +24,36 @@ import picocli.CommandLine.Command;
             ShowCommand.class,
             CommandLine.HelpCommand.class
         })
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "IFNAME",
+            description = "run interface IFNAME for wg/wg-quick (see above)")
+    String ifname;
+
+    @CommandLine.Option(names = {"-f", "--foreground"}, description = "stay in the foreground")
+    boolean foreground;
+
+    @CommandLine.Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
+    String crypto;
+
+    @CommandLine.Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on this loopback address (off by default)")
+    String metrics;
+
     public static void main(String[] args) {
+        quietLibraries();
         System.exit(run(args));
+    }
+
+    /**
+     * Netty logs through java.util.logging, with stack traces for conditions we handle ourselves
+     * (a namespace without interfaces, say). Our own log says what matters, in one line.
+     */
+    static void quietLibraries() {
+        java.util.logging.Logger.getLogger("io.netty").setLevel(java.util.logging.Level.OFF);
     }
 
     /** Runs the command line and returns the exit code (tests call this directly). */
@@ -40,13 +68,33 @@ public final class Main implements Runnable {
                 cmd.getErr().println(ex.getMessage());
                 return ((UserException) ex).exitCode();
             }
-            throw ex;
+            // anything else is a bug or an environment problem: one line, the trace only on request
+            cmd.getErr().println("cryptun: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            if ("verbose".equalsIgnoreCase(System.getenv("LOG_LEVEL"))) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 1;
         });
         return cl;
     }
 
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+    public Integer call() throws Exception {
+        if (ifname == null) {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return 2;
+        }
+        if (foreground || "1".equals(System.getenv("WG_PROCESS_FOREGROUND"))) {
+            Log log = Log.fromEnvironment(ifname);
+            Interface itf = Interface.start(ifname, 0, crypto, log);
+            if (metrics != null) {
+                itf.serveMetrics(metrics);
+            }
+            itf.openUapiSocket();
+            log.info("interface " + itf.name() + " is running; configure it with wg(8)");
+            itf.runUntilStopped();
+            return 0;
+        }
+        return Background.start(ifname, crypto, metrics);
     }
 }

@@ -166,7 +166,11 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 n = tun.read(buf, Protocol.HEADROOM, Worker.MAX_PACKET);
             } catch (IOException e) {
                 if (running) {
-                    log.error("TUN read failed, stopping: " + e.getMessage());
+                    if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", tun.name()))) {
+                        log.error("TUN read failed, stopping: " + e.getMessage());
+                    } else {
+                        log.info("TUN device " + tun.name() + " was removed, stopping");
+                    }
                     stopAsync();
                 }
                 return;
@@ -209,16 +213,34 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private void runTimers() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         PacketSink sink = new Sink();
+        long nextMtuCheck = 0;
         while (running) {
             try {
                 device.tick(w, sink);
             } catch (RuntimeException e) {
                 log.error("timer processing failed: " + e);
             }
-            long wait = device.nextTimerDeadline() - System.nanoTime();
+            long now = System.nanoTime();
+            if (now - nextMtuCheck >= 0) {
+                // wg-quick and users change the MTU after start; padding must follow it
+                refreshMtu();
+                nextMtuCheck = now + 1_000_000_000L;
+            }
+            long wait = Math.min(device.nextTimerDeadline() - System.nanoTime(), nextMtuCheck - now);
             if (wait > 0) {
                 LockSupport.parkNanos(Math.min(wait, 1_000_000_000L));
             }
+        }
+    }
+
+    private void refreshMtu() {
+        try {
+            int mtu = tun.mtu();
+            if (mtu > 0 && mtu != device.mtu()) {
+                device.setMtu(mtu);
+            }
+        } catch (IOException e) {
+            // the device may be going away; the reader notices that
         }
     }
 

@@ -15,6 +15,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,26 +62,7 @@ public final class UdpTransport implements AutoCloseable {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
         try {
-            Bootstrap b = new Bootstrap()
-                    .group(group)
-                    .channelFactory(EpollDatagramChannel::new)
-                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
-                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
-                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * 4))
-                    .option(ChannelOption.MAX_MESSAGES_PER_READ, RECVMMSG_BATCH)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
-                    .handler(new Inbound(receiver));
-            Channel ch;
-            try {
-                ch = b.bind(new InetSocketAddress(wildcardV6(), port)).sync().channel();
-            } catch (Exception e) {
-                if (e instanceof BindException || e.getCause() instanceof BindException
-                        || String.valueOf(e.getMessage()).contains("Address already in use")) {
-                    throw new BindException("UDP port " + port + " is already in use");
-                }
-                throw e;
-            }
+            Channel ch = bind(group, port, receiver, true);
             return new UdpTransport(group, ch);
         } catch (BindException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -88,6 +70,36 @@ public final class UdpTransport implements AutoCloseable {
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot open UDP port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One dual-stack IPv6 socket ([::]:port) where the kernel has IPv6; an IPv4-only socket
+     * (0.0.0.0:port) where it has not.
+     */
+    private static Channel bind(EventLoopGroup group, int port, Receiver receiver, boolean ipv6) throws Exception {
+        Bootstrap b = new Bootstrap()
+                    .group(group)
+                    .channelFactory(() -> new EpollDatagramChannel(ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET))
+                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * 4))
+                    .option(ChannelOption.MAX_MESSAGES_PER_READ, RECVMMSG_BATCH)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                    .handler(new Inbound(receiver));
+        try {
+            InetAddress any = ipv6 ? wildcardV6() : InetAddress.getByAddress(new byte[4]);
+            return b.bind(new InetSocketAddress(any, port)).sync().channel();
+        } catch (Exception e) {
+            String msg = String.valueOf(e.getMessage());
+            if (e instanceof BindException || e.getCause() instanceof BindException || msg.contains("Address already in use")) {
+                throw new BindException("UDP port " + port + " is already in use");
+            }
+            if (ipv6 && (msg.contains("Address family not supported") || msg.contains("(-97)"))) {
+                return bind(group, port, receiver, false);
+            }
+            throw e;
         }
     }
 
