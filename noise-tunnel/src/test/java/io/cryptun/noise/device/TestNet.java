@@ -23,8 +23,16 @@ public final class TestNet {
     public final List<Node> nodes = new ArrayList<>();
     private final ArrayDeque<Datagram> inFlight = new ArrayDeque<>();
     public final List<Datagram> wire = new ArrayList<>();
+    /** Called for every packet a node writes to its TUN device. */
+    public java.util.function.BiConsumer<Node, TunPacket> onTun = (n, p) -> { };
+    /** Long simulations turn recording off to keep memory flat. */
+    public boolean recordWire = true;
     /** Decides per datagram whether the network loses it. */
     public Predicate<Datagram> loss = d -> false;
+    /** Decides per datagram whether the network delivers it twice. */
+    public Predicate<Datagram> duplicate = d -> false;
+    /** Called for every datagram as it is sent (before loss), e.g. to check invariants. */
+    public java.util.function.Consumer<Datagram> onSend = d -> { };
     private final SecureRandom seeds;
 
     public TestNet(long seed) {
@@ -52,7 +60,8 @@ public final class TestNet {
 
     public final class Node implements PacketSink {
         public final String name;
-        public final Device device;
+        public Device device;
+        private final Jitter jitter;
         public final Worker worker = new Worker(TransportCipher.create("bc"));
         public final InetSocketAddress address;
         public final byte[] privateKey;
@@ -63,31 +72,69 @@ public final class TestNet {
         Node(String name, InetSocketAddress address, Jitter jitter) {
             this.name = name;
             this.address = address;
+            this.jitter = jitter;
             SecureRandom r = deterministic(seeds.nextLong());
+            this.privateKey = X25519Keys.generatePrivate(r);
+            this.publicKey = X25519Keys.publicFromPrivate(privateKey);
+            this.device = newDevice(r);
+        }
+
+        private Device newDevice(SecureRandom r) {
             Device.Builder b = Device.builder().clock(clock).random(r);
             if (jitter != null) {
                 b.jitter(jitter);
             }
-            this.device = b.build();
-            this.privateKey = X25519Keys.generatePrivate(r);
-            this.publicKey = X25519Keys.publicFromPrivate(privateKey);
-            device.setPrivateKey(privateKey);
+            Device d = b.build();
+            d.setPrivateKey(privateKey);
+            return d;
+        }
+
+        /**
+         * A process restart: a fresh device with the same key and the same peers (keys, endpoints,
+         * allowed IPs, PSKs, keepalive), all session state gone. The old device is dropped.
+         */
+        public void restart() {
+            Device old = device;
+            Device fresh = newDevice(deterministic(seeds.nextLong()));
+            for (Peer p : old.peers()) {
+                Peer q = fresh.addPeer(p.publicKey());
+                q.setEndpoint(p.endpoint());
+                q.setPresharedKey(p.presharedKey());
+                for (io.cryptun.noise.allowedips.IpPrefix prefix : old.allowedIps().prefixesOf(p)) {
+                    fresh.allowedIps().insert(prefix, q);
+                }
+                q.setPersistentKeepalive(p.persistentKeepaliveSeconds());
+            }
+            old.removeAllPeers();
+            device = fresh;
         }
 
         @Override
         public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
             Datagram d = new Datagram(clock.nanoTime(), this, to, Arrays.copyOfRange(buf, off, off + len));
-            sent.add(d);
-            wire.add(d);
+            if (recordWire) {
+                sent.add(d);
+            }
+            if (recordWire) {
+                wire.add(d);
+            }
+            onSend.accept(d);
             if (!loss.test(d)) {
                 inFlight.add(d);
+                if (duplicate.test(d)) {
+                    inFlight.add(d);
+                }
             }
             return true;
         }
 
         @Override
         public void writeTun(byte[] buf, int off, int len) {
-            tun.add(new TunPacket(clock.nanoTime(), Arrays.copyOfRange(buf, off, off + len)));
+            TunPacket p = new TunPacket(clock.nanoTime(), Arrays.copyOfRange(buf, off, off + len));
+            onTun.accept(this, p);
+            if (recordWire) {
+                tun.add(p);
+            }
         }
 
         /** Sends an IP packet as if read from this node's TUN device. */
