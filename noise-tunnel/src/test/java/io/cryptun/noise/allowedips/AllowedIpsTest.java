@@ -350,4 +350,44 @@ class AllowedIpsTest {
         assertThrows(NullPointerException.class, () -> t.insert(null, "a"));
         assertThrows(NullPointerException.class, () -> t.lookup(null));
     }
+
+    /** The hot path allocates nothing once compiled (a per-call allocation would show as megabytes). */
+    @Test
+    void lookupDoesNotAllocate() {
+        kernelTable();
+        byte[] packet = new byte[64];
+        System.arraycopy(ip4(10, 1, 0, 20), 0, packet, 16, 4);
+        System.arraycopy(ip6(0x24046800, 0x40040800, 0x1234, 0x5678), 0, packet, 24, 16);
+        int[] hits = new int[1];
+        Runnable loop = () -> {
+            for (int i = 0; i < 200_000; i++) {
+                packet[19] = (byte) i;
+                if (t.lookup(packet, 16, 4) != null) {
+                    hits[0]++;
+                }
+                if (t.lookup(packet, 24, 16) != null) {
+                    hits[0]++;
+                }
+            }
+        };
+        for (int warm = 0; warm < 5; warm++) {
+            loop.run();
+        }
+        long bytes = allocatedBytes(loop);
+        org.junit.jupiter.api.Assumptions.assumeTrue(bytes >= 0, "allocation counter not available");
+        assertTrue(bytes < 64 * 1024, bytes + " bytes allocated by 400,000 lookups");
+        assertTrue(hits[0] > 0);
+    }
+
+    /** Bytes allocated by this thread while running {@code body}, or -1 if the JVM cannot tell. */
+    static long allocatedBytes(Runnable body) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean hs) || !hs.isThreadAllocatedMemorySupported()) {
+            return -1;
+        }
+        hs.setThreadAllocatedMemoryEnabled(true);
+        long before = hs.getThreadAllocatedBytes(Thread.currentThread().getId());
+        body.run();
+        return hs.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+    }
 }

@@ -323,4 +323,42 @@ class IndexTableTest {
             assertTrue(t.contains(idx));
         }
     }
+
+    @Test
+    void getDoesNotAllocate() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        IndexTable<Integer> t = new IndexTable<>(rnd::nextInt);
+        int[] indices = new int[1000];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = t.allocate(i);
+        }
+        long[] sum = new long[1];
+        Runnable loop = () -> {
+            for (int i = 0; i < 400_000; i++) {
+                Integer v = t.get(indices[i % 1000] + (i & 1)); // every other lookup misses
+                if (v != null) {
+                    sum[0] += v;
+                }
+            }
+        };
+        for (int warm = 0; warm < 5; warm++) {
+            loop.run();
+        }
+        long bytes = allocatedBytes(loop);
+        org.junit.jupiter.api.Assumptions.assumeTrue(bytes >= 0, "allocation counter not available");
+        assertTrue(bytes < 64 * 1024, bytes + " bytes allocated by 400,000 gets");
+        assertTrue(sum[0] > 0);
+    }
+
+    /** Bytes allocated by this thread while running {@code body}, or -1 if the JVM cannot tell. */
+    static long allocatedBytes(Runnable body) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean hs) || !hs.isThreadAllocatedMemorySupported()) {
+            return -1;
+        }
+        hs.setThreadAllocatedMemoryEnabled(true);
+        long before = hs.getThreadAllocatedBytes(Thread.currentThread().getId());
+        body.run();
+        return hs.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+    }
 }

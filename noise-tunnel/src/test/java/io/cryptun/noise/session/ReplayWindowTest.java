@@ -238,4 +238,41 @@ class ReplayWindowTest {
             }
         }
     }
+
+    @Test
+    void validateDoesNotAllocate() {
+        ReplayWindow w = new ReplayWindow();
+        long[] next = new long[1];
+        int[] accepted = new int[1];
+        Runnable loop = () -> {
+            for (int i = 0; i < 400_000; i++) {
+                long c = next[0]++;
+                if (w.validate(c)) {
+                    accepted[0]++;
+                }
+                if (w.validate(c - 3)) { // duplicates
+                    accepted[0]++;
+                }
+            }
+        };
+        for (int warm = 0; warm < 5; warm++) {
+            loop.run();
+        }
+        long bytes = allocatedBytes(loop);
+        org.junit.jupiter.api.Assumptions.assumeTrue(bytes >= 0, "allocation counter not available");
+        assertTrue(bytes < 64 * 1024, bytes + " bytes allocated by 800,000 validations");
+        assertEquals(6 * 400_000, accepted[0], "each counter exactly once (c - 3 wraps to huge values at first)");
+    }
+
+    /** Bytes allocated by this thread while running {@code body}, or -1 if the JVM cannot tell. */
+    static long allocatedBytes(Runnable body) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean hs) || !hs.isThreadAllocatedMemorySupported()) {
+            return -1;
+        }
+        hs.setThreadAllocatedMemoryEnabled(true);
+        long before = hs.getThreadAllocatedBytes(Thread.currentThread().getId());
+        body.run();
+        return hs.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+    }
 }
