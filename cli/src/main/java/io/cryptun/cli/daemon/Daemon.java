@@ -264,11 +264,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             running = false;
         }
         LockSupport.unpark(timerThread);
-        try {
-            tun.close();
-        } catch (IOException e) {
-            // closing is best effort
-        }
+        tun.close();
         udp.close();
         join(tunReader);
         join(handshakeWorker);
