@@ -192,7 +192,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     /** Bursts of packets per wake-up: the TUN device hands over what is ready, the socket sends it at once. */
-    private static final int TUN_BURST = 32;
+    private static final int TUN_BURST = 16;
 
     private void readTun() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
