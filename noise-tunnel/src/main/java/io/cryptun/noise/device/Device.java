@@ -806,6 +806,8 @@ public final class Device {
             if (n != Tai64n.LENGTH) {
                 hs.destroy();
                 stats.drop(DropReason.INVALID_HANDSHAKE);
+                peer.handshakeFailed("initiation did not authenticate (the peer's static key pair mismatch?)",
+                        clock.unixNanos());
                 return;
             }
             if (!Tai64n.isAfter(timestamp, peer.handshake.lastTimestamp)) {
@@ -854,6 +856,9 @@ public final class Device {
             if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) != 0) {
                 trial.destroy();
                 stats.drop(DropReason.INVALID_HANDSHAKE);
+                // it answered our initiation and knew our key (mac1), yet does not authenticate:
+                // the two sides disagree on the pre-shared key (or the peer's key is not ours to use)
+                peer.handshakeFailed("response did not authenticate (pre-shared keys differ?)", clock.unixNanos());
                 return;
             }
             hs.noise.destroy();
