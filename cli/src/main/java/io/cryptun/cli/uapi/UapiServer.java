@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * as every userspace WireGuard creates it so that {@code wg} and {@code wg-quick} find it.
  * Deleting the socket file stops the daemon, as with wireguard-go. At most MAX_CLIENTS are served
  * at a time (a thread each); more wait in the listen backlog until one ends, and when all slots
- * are taken, the client that has kept a slot idle longest (past EVICT_IDLE) loses it. Any client
- * idle for IDLE_TIMEOUT is disconnected.
+ * are taken, the clients that have kept theirs idle past EVICT_IDLE lose them. Any client idle
+ * for IDLE_TIMEOUT is disconnected.
  */
 public final class UapiServer implements AutoCloseable {
     public static final Path DEFAULT_DIR = Path.of("/var/run/wireguard");
@@ -122,7 +122,7 @@ public final class UapiServer implements AutoCloseable {
         while (open) {
             try {
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                    evictLongestIdle();
+                    evictIdle();
                     continue;
                 }
             } catch (InterruptedException e) {
@@ -153,19 +153,18 @@ public final class UapiServer implements AutoCloseable {
         }
     }
 
-    /** All slots taken: the connection waiting longest for its client's bytes gives its slot up. */
-    private void evictLongestIdle() {
+    /** All slots taken: the connections that have waited past EVICT_IDLE for their client's bytes give theirs up. */
+    private void evictIdle() {
         long now = System.nanoTime();
-        UapiConnection oldest = null;
+        int evicted = 0;
         for (UapiConnection c : clients) {
-            if (c.waitingForInput && now - c.lastActivity > EVICT_IDLE_NANOS
-                    && (oldest == null || c.lastActivity - oldest.lastActivity < 0)) {
-                oldest = c;
+            if (c.waitingForInput && now - c.lastActivity > EVICT_IDLE_NANOS) {
+                c.close();
+                evicted++;
             }
         }
-        if (oldest != null) {
-            log.accept("UAPI: all " + MAX_CLIENTS + " client slots taken, closing the longest idle one");
-            oldest.close();
+        if (evicted > 0) {
+            log.accept("UAPI: all " + MAX_CLIENTS + " client slots were taken; closed " + evicted + " idle connections");
         }
     }
 

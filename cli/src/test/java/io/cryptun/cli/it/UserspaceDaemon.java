@@ -88,6 +88,7 @@ public final class UserspaceDaemon implements AutoCloseable {
 
     /** Runs wg inside the namespace with IF standing for this interface's name. */
     public ExecResult wg(String... args) {
+        // IF stands for this interface
         String[] argv = new String[args.length + 1];
         argv[0] = "wg";
         for (int i = 0; i < args.length; i++) {
