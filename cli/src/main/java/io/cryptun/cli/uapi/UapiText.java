@@ -13,9 +13,6 @@ public final class UapiText {
     }
 
     public static String address(byte[] a) {
-        if (a.length == 16 && isV4Mapped(a)) {
-            return "::ffff:" + IpPrefix.hostString(new byte[] {a[12], a[13], a[14], a[15]});
-        }
         return IpPrefix.hostString(a);
     }
 
@@ -34,11 +31,6 @@ public final class UapiText {
     }
 
     static boolean isV4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
+        return IpPrefix.isV4Mapped(a);
     }
 }

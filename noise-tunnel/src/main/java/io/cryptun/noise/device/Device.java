@@ -911,18 +911,9 @@ public final class Device {
     static byte[] ipBytes(InetSocketAddress from) {
         InetAddress a = from.getAddress();
         byte[] b = a == null ? new byte[4] : a.getAddress();
-        if (b.length == 16 && !(a instanceof Inet4Address) && isV4Mapped(b)) {
+        if (b.length == 16 && !(a instanceof Inet4Address) && io.cryptun.noise.allowedips.IpPrefix.isV4Mapped(b)) {
             return Arrays.copyOfRange(b, 12, 16);
         }
         return b;
-    }
-
-    private static boolean isV4Mapped(byte[] b) {
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
     }
 }
