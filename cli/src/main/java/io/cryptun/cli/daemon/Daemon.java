@@ -52,6 +52,11 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         } catch (IOException e) {
             device.setMtu(1420);
         }
+        try {
+            device.setUp(tun.isUp());
+        } catch (IOException e) {
+            device.setUp(false);
+        }
         Daemon d = new Daemon(device, tun, log, cipherBackend);
         d.udp = UdpTransport.open(listenPort, d.newReceiver(), named("cryptun-udp"));
         d.startThreads();
@@ -225,6 +230,10 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 }
                 return;
             }
+            if (!device.isUp()) {
+                // the kernel hands out packets only on a link that is up: the poll has not seen it yet
+                device.setUp(true);
+            }
             for (int i = 0; i < n; i++) {
                 ByteBuffer b = bufs[i];
                 b.flip();
@@ -270,9 +279,10 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             }
             long now = System.nanoTime();
             if (now - nextMtuCheck >= 0) {
-                // wg-quick and users change the MTU after start; padding must follow it
-                refreshMtu();
-                nextMtuCheck = now + 1_000_000_000L;
+                // wg-quick and users change the MTU and the link state after start: padding follows the
+                // MTU, and a link that is down sends nothing (as wireguard-go and the kernel behave)
+                refreshLink();
+                nextMtuCheck = now + LINK_POLL_NANOS;
             }
             long wait = Math.min(device.nextTimerDeadline() - System.nanoTime(), nextMtuCheck - now);
             if (wait > 0) {
@@ -281,11 +291,22 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
-    private void refreshMtu() {
+    private static final long LINK_POLL_NANOS = 250_000_000L;
+
+    /** Re-reads the link state now (after setting it up ourselves, say). */
+    public void linkChanged() {
+        refreshLink();
+    }
+
+    private void refreshLink() {
         try {
             int mtu = tun.mtu();
             if (mtu > 0 && mtu != device.mtu()) {
                 device.setMtu(mtu);
+            }
+            boolean up = tun.isUp();
+            if (up != device.isUp()) {
+                device.setUp(up);
             }
         } catch (IOException e) {
             // the device may be going away; the reader notices that

@@ -63,6 +63,7 @@ public final class Device {
 
     private volatile Identity identity;
     private volatile int mtu = 1420;
+    private volatile boolean up = true;
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private volatile Boolean underLoadOverride;
 
@@ -239,6 +240,34 @@ public final class Device {
         return allowedIps;
     }
 
+    /**
+     * Follows the interface's link state, as wireguard-go and the kernel do: while down, nothing is
+     * sent or received, timers are stopped and every session is dropped (keys zeroed); on the way up,
+     * peers with a persistent keepalive send one at once. Configuration works either way.
+     */
+    public void setUp(boolean nowUp) {
+        synchronized (configLock) {
+            if (up == nowUp) {
+                return;
+            }
+            up = nowUp;
+            long now = clock.nanoTime();
+            for (Peer p : peers()) {
+                if (!nowUp) {
+                    p.timers.stop();
+                    p.zeroAndFlushAll();
+                } else if (p.persistentKeepaliveSeconds() > 0) {
+                    p.timers.armPersistentKeepaliveNow(now);
+                }
+            }
+            log(EventLog.Level.VERBOSE, "interface is " + (nowUp ? "up" : "down"));
+        }
+    }
+
+    public boolean isUp() {
+        return up;
+    }
+
     /** The TUN MTU, which caps padding (a full-MTU packet is not padded past it). */
     public void setMtu(int mtu) {
         this.mtu = mtu;
@@ -292,6 +321,10 @@ public final class Device {
      * packet is framed and sealed in place.
      */
     public void sendPacket(Worker w, byte[] buf, int off, int len, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         Peer peer;
         int version = InnerPacket.version(buf, off, len);
         if (version == 4 && len >= InnerPacket.IPV4_HEADER) {
@@ -578,6 +611,10 @@ public final class Device {
      * {@link #processHandshakes}; everything else is dropped and counted, never answered.
      */
     public void receive(Worker w, byte[] buf, int off, int len, InetSocketAddress from, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         int type = MessageType.of(buf, off, len);
         switch (type) {
             case MessageType.TRANSPORT:
@@ -700,6 +737,10 @@ public final class Device {
 
     /** Handles one queued handshake message: cookie reply, or initiation/response after the MAC checks. */
     public void processHandshake(Worker w, HandshakeQueue.Item item, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         long now = clock.nanoTime();
         byte[] msg = item.message();
         int type = MessageType.of(msg, 0, msg.length);
@@ -885,6 +926,10 @@ public final class Device {
     public int tick(Worker w, PacketSink out) {
         long now = clock.nanoTime();
         List<Peer> due = timerQueue.due(now);
+        if (!up) {
+            // stopped timers: what was due is forgotten; going up re-arms what must run
+            return 0;
+        }
         for (Peer p : due) {
             p.timers.runExpired(w, out, now);
         }

@@ -131,7 +131,7 @@ final class PeerTimers {
 
     /** Runs whichever timers are due at {@code now}, then queues the next deadline. */
     void runExpired(Worker w, PacketSink out, long now) {
-        if (peer.removed) {
+        if (peer.removed || !peer.device.isUp()) {
             return;
         }
         if (retransmitHandshakeAt <= now) {

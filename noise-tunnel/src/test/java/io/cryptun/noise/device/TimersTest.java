@@ -291,6 +291,37 @@ class TimersTest {
         assertEquals(1, b.device.stats().drops(DropReason.COOKIE_REQUIRED));
     }
 
+    @Test
+    void interfaceDownSendsNothingAndDropsSessionsThenComesBack() {
+        setUp(22);
+        long t = establish();
+        peerOf(b).setPersistentKeepalive(25);
+        net.runFor(seconds(1));
+        Keypair ka = peerOf(a).currentKeypair();
+        int sentByA = a.sent.size();
+        int sentByB = b.sent.size();
+        a.device.setUp(false);
+        b.device.setUp(false);
+        assertTrue(ka.keysZeroed(), "down drops sessions and zeroes their keys");
+        assertNull(peerOf(a).currentKeypair());
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        net.runFor(seconds(600));
+        assertEquals(sentByA, a.sent.size(), "a down interface sends nothing, not even on timers");
+        assertEquals(sentByB, b.sent.size());
+        assertEquals(1, a.device.stats().drops(DropReason.INTERFACE_DOWN));
+        // up again: b's persistent keepalive starts a handshake at once, and traffic flows
+        a.device.setUp(true);
+        b.device.setUp(true);
+        long upAt = net.clock.nanoTime();
+        net.runFor(0);
+        assertEquals(upAt, b.sentOfType(MessageType.INITIATION).get(b.sentOfType(MessageType.INITIATION).size() - 1).at());
+        assertNotNull(peerOf(b).currentKeypair());
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        net.pump();
+        assertEquals(2, b.tun.size());
+        assertTrue(t > 0);
+    }
+
     private static boolean isZero(byte[] b, int off, int len) {
         for (int i = off; i < off + len; i++) {
             if (b[i] != 0) {
