@@ -878,6 +878,34 @@ public final class Device {
         sendHandshakeResponse(peer, w, out, now);
     }
 
+    /**
+     * Retries a response that did not authenticate with the peer's alternative pre-shared keys
+     * (under the peer's lock); the one that works becomes the peer's key. Null when none does.
+     */
+    private IkHandshake tryAlternativePresharedKeys(Peer peer, byte[] msg) {
+        for (byte[] psk : peer.alternativePresharedKeys()) {
+            IkHandshake trial = peer.handshake.noise.copy();
+            trial.setPsk(psk);
+            if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) == 0) {
+                List<byte[]> others = new ArrayList<>();
+                others.add(peer.presharedKey());
+                for (byte[] k : peer.alternativePresharedKeys()) {
+                    if (!Arrays.equals(k, psk)) {
+                        others.add(k);
+                    }
+                }
+                peer.setPresharedKey(psk);
+                peer.setAlternativePresharedKeys(others);
+                log(EventLog.Level.INFO, peer + ": the peer uses another of our pre-shared keys; switched to it");
+                Keys.zero(psk);
+                return trial;
+            }
+            trial.destroy();
+            Keys.zero(psk);
+        }
+        return null;
+    }
+
     private void consumeResponse(Worker w, byte[] msg, InetSocketAddress from, PacketSink out, long now) {
         int receiver = ResponseMessage.receiver(msg, 0);
         Object entry = indices.get(receiver);
@@ -896,6 +924,9 @@ public final class Device {
             IkHandshake trial = hs.noise.copy();
             if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) != 0) {
                 trial.destroy();
+                trial = tryAlternativePresharedKeys(peer, msg);
+            }
+            if (trial == null) {
                 stats.drop(DropReason.INVALID_HANDSHAKE);
                 // it answered our initiation and knew our key (mac1), yet does not authenticate:
                 // the two sides disagree on the pre-shared key (or the peer's key is not ours to use)
