@@ -41,6 +41,10 @@ final class Pkt {
     int flowLabel;
     int hopLimit = 64;
     int headroom = HEADROOM;
+    /** Flip the transport checksum after computing it. */
+    boolean badChecksum;
+    /** Store 0 ("no checksum") as the UDP checksum. */
+    boolean zeroChecksum;
 
     static Pkt tcp4(String src, String dst, int flags, int payloadLen, int seq) {
         Pkt p = new Pkt();
@@ -115,6 +119,8 @@ final class Pkt {
         c.flowLabel = flowLabel;
         c.hopLimit = hopLimit;
         c.headroom = headroom;
+        c.badChecksum = badChecksum;
+        c.zeroChecksum = zeroChecksum;
         return c;
     }
 
@@ -215,6 +221,15 @@ final class Pkt {
         }
         System.arraycopy(payload, 0, b, t + transportHeaderLength(), payload.length);
         RefChecksum.setTransport(b, o, len);
+        int csumAt = t + (udp ? 6 : 16);
+        if (badChecksum) {
+            b[csumAt] ^= (byte) 0xff;
+            b[csumAt + 1] ^= (byte) 0xff;
+        }
+        if (zeroChecksum) {
+            b[csumAt] = 0;
+            b[csumAt + 1] = 0;
+        }
     }
 
     static void put16(byte[] b, int at, int v) {
