@@ -26,7 +26,8 @@ import java.util.Objects;
  * supported, IPv6 extension headers are not ({@link GsoSplitException.Reason#UNSUPPORTED}).
  *
  * <p>Nothing is allocated per call and the input is not modified. Segment {@code i} goes to
- * {@code out[i][outOff ...]}, its length to {@code outLens[i]}; the bytes before {@code outOff} are left alone
+ * {@code out[first + i][outOff ...]}, its length to {@code outLens[first + i]}; the bytes before {@code outOff} are
+ * left alone
  * (headroom for the WireGuard header). Every check happens before the first byte is written, so a rejected read
  * leaves the output untouched. Instances hold no state and may be shared between threads.
  */
@@ -38,26 +39,36 @@ public final class GsoSplitter {
     private static final int TCP_CSUM_OFFSET = 16;
     private static final int UDP_CSUM_OFFSET = 6;
 
+    /** {@link #split(byte[], int, int, byte[][], int, int[], int)} into {@code out[0...]}. */
+    public int split(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens)
+            throws GsoSplitException {
+        return split(in, inOff, inLen, out, outOff, outLens, 0);
+    }
+
     /**
      * Splits one read.
      *
      * @param in      the bytes read from the TUN device: the virtio-net header, then the packet
      * @param inOff   where the read starts in {@code in}
      * @param inLen   the number of bytes read
-     * @param out     buffers for the resulting packets, one packet each; all non-null
+     * @param out     buffers for the resulting packets, one packet each; those used must be non-null
      * @param outOff  where each packet starts in its buffer
-     * @param outLens receives each packet's length; at least as long as {@code out}
+     * @param outLens receives each packet's length at the packet's index; at least as long as {@code out}
+     * @param first   the first buffer to use: packets go to {@code out[first]}, {@code out[first + 1]}, ... (so that
+     *                several reads can fill one batch)
      * @return the number of packets written (at least 1)
-     * @throws GsoSplitException        if the read is malformed, unsupported, or does not fit the buffers given
-     * @throws IllegalArgumentException if {@code out} is empty, {@code outLens} shorter than {@code out} or
-     *                                  {@code outOff} negative
+     * @throws GsoSplitException        if the read is malformed, unsupported, or does not fit the buffers
+     *                                  {@code out[first ... out.length)}
+     * @throws IllegalArgumentException if {@code first} is not an index of {@code out}, {@code outLens} is shorter
+     *                                  than {@code out}, or {@code outOff} is negative
      * @throws IndexOutOfBoundsException if {@code inOff}/{@code inLen} lie outside {@code in}
      */
-    public int split(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens)
+    public int split(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens, int first)
             throws GsoSplitException {
         Objects.checkFromIndexSize(inOff, inLen, in.length);
-        if (out.length == 0 || outLens.length < out.length) {
-            throw new IllegalArgumentException("need at least one output buffer and as many lengths as buffers");
+        if (first < 0 || first >= out.length || outLens.length < out.length) {
+            throw new IllegalArgumentException("need a first buffer index within the " + out.length
+                    + " buffers (got " + first + ") and as many lengths as buffers (got " + outLens.length + ")");
         }
         if (outOff < 0) {
             throw new IllegalArgumentException("negative output offset " + outOff);
@@ -77,14 +88,14 @@ public final class GsoSplitter {
         boolean needsCsum = (flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
         int p = inOff + VirtioNetHeader.SIZE;
         if (gsoType == VirtioNetHeader.GSO_NONE) {
-            return single(in, p, len, needsCsum, csumStart, csumOffset, out, outOff, outLens);
+            return single(in, p, len, needsCsum, csumStart, csumOffset, out, outOff, outLens, first);
         }
         return segment(in, p, len, gsoType, VirtioNetHeader.gsoSize(in, inOff), needsCsum, csumStart, csumOffset,
-                out, outOff, outLens);
+                out, outOff, outLens, first);
     }
 
     private static int single(byte[] in, int p, int len, boolean needsCsum, int csumStart, int csumOffset,
-            byte[][] out, int outOff, int[] outLens) throws GsoSplitException {
+            byte[][] out, int outOff, int[] outLens, int first) throws GsoSplitException {
         if (needsCsum) {
             if (csumStart + csumOffset + 2 > len) {
                 throw error(GsoSplitException.Reason.MALFORMED, "checksum at csum_start " + csumStart
@@ -94,7 +105,7 @@ public final class GsoSplitter {
                 throw error(GsoSplitException.Reason.MALFORMED, "odd csum_offset " + csumOffset);
             }
         }
-        byte[] o = out[0];
+        byte[] o = out[first];
         if (o.length - outOff < len) {
             throw error(GsoSplitException.Reason.BUFFER_TOO_SMALL, "a " + len + "-byte packet does not fit in the "
                     + Math.max(0, o.length - outOff) + " bytes of the output buffer");
@@ -109,7 +120,7 @@ public final class GsoSplitter {
             }
             putU16(o, at, c);
         }
-        outLens[0] = len;
+        outLens[first] = len;
         return 1;
     }
 
@@ -125,7 +136,8 @@ public final class GsoSplitter {
     }
 
     private static int segment(byte[] in, int p, int len, int gsoType, int gsoSize, boolean needsCsum,
-            int csumStart, int csumOffset, byte[][] out, int outOff, int[] outLens) throws GsoSplitException {
+            int csumStart, int csumOffset, byte[][] out, int outOff, int[] outLens, int first)
+            throws GsoSplitException {
         int type = gsoType & ~VirtioNetHeader.GSO_ECN;
         if (type != VirtioNetHeader.GSO_TCPV4 && type != VirtioNetHeader.GSO_TCPV6
                 && type != VirtioNetHeader.GSO_UDP_L4) {
@@ -226,15 +238,16 @@ public final class GsoSplitter {
         int hdrLen = iph + thLen;
         int payload = len - hdrLen;
         int segments = payload == 0 ? 1 : (payload + gsoSize - 1) / gsoSize;
-        if (segments > out.length) {
+        if (segments > out.length - first) {
             throw error(GsoSplitException.Reason.TOO_MANY_SEGMENTS, "a " + len + "-byte packet with gso_size "
-                    + gsoSize + " splits into " + segments + " segments but only " + out.length + " buffers were given");
+                    + gsoSize + " splits into " + segments + " segments but only " + (out.length - first)
+                    + " buffers were given");
         }
         for (int i = 0; i < segments; i++) {
             int need = hdrLen + Math.min(gsoSize, payload - i * gsoSize);
-            if (out[i].length - outOff < need) {
+            if (out[first + i].length - outOff < need) {
                 throw error(GsoSplitException.Reason.BUFFER_TOO_SMALL, "segment " + i + " needs " + need
-                        + " bytes, output buffer " + i + " has " + Math.max(0, out[i].length - outOff));
+                        + " bytes, output buffer " + (first + i) + " has " + Math.max(0, out[first + i].length - outOff));
             }
         }
 
@@ -243,7 +256,7 @@ public final class GsoSplitter {
         int tcpFlags = udp ? 0 : in[l4 + 13] & 0xff;
         int id0 = version == 4 ? u16(in, p + 4) : 0;
         for (int i = 0; i < segments; i++) {
-            byte[] o = out[i];
+            byte[] o = out[first + i];
             int q = outOff;
             int dataAt = hdrLen + i * gsoSize;
             int segLen = Math.min(gsoSize, len - dataAt);
@@ -279,7 +292,7 @@ public final class GsoSplitter {
                 c = 0xffff;
             }
             putU16(o, t + csumField, c);
-            outLens[i] = total;
+            outLens[first + i] = total;
         }
         return segments;
     }

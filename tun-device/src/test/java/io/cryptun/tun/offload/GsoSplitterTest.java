@@ -408,6 +408,33 @@ class GsoSplitterTest {
     }
 
     @Test
+    void severalReadsFillOneBatchFromAGivenIndex() throws Exception {
+        Pkt p = Pkt.tcp4("10.0.0.1", "10.0.0.2", Pkt.ACK, 3000, 1);
+        byte[][] pool = buffers(6, OUT_OFF + 1100);
+        int[] poolLens = new int[6];
+        int used = splitter.split(KernelReads.gso(p, 1000), 0, 3050, pool, OUT_OFF, poolLens, 0);
+        byte[] icmp = {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+        used += splitter.split(KernelReads.withHeader(icmp, new VirtioNetHeader()), 0, 30, pool, OUT_OFF, poolLens,
+                used);
+        assertEquals(4, used);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(p.segment(i, 3, 1000).bytes(), Arrays.copyOfRange(pool[i], OUT_OFF, OUT_OFF + poolLens[i]));
+        }
+        assertArrayEquals(icmp, Arrays.copyOfRange(pool[3], OUT_OFF, OUT_OFF + poolLens[3]));
+        byte[][] before = {pool[0].clone(), pool[4].clone(), pool[5].clone()};
+        GsoSplitException e = assertThrows(GsoSplitException.class,
+                () -> splitter.split(KernelReads.gso(p, 1000), 0, 3050, pool, OUT_OFF, poolLens, 4));
+        assertEquals(Reason.TOO_MANY_SEGMENTS, e.reason());
+        assertArrayEquals(before[0], pool[0]);
+        assertArrayEquals(before[1], pool[4]);
+        assertArrayEquals(before[2], pool[5]);
+        assertThrows(IllegalArgumentException.class,
+                () -> splitter.split(KernelReads.gso(p, 1000), 0, 3050, pool, OUT_OFF, poolLens, 6));
+        assertThrows(IllegalArgumentException.class,
+                () -> splitter.split(KernelReads.gso(p, 1000), 0, 3050, pool, OUT_OFF, poolLens, -1));
+    }
+
+    @Test
     void callerErrorsAreIllegalArguments() {
         byte[] read = tcp4Gso();
         assertThrows(IllegalArgumentException.class, () -> splitter.split(read, 0, read.length, new byte[0][], 0, lens));
