@@ -39,6 +39,16 @@ public final class GsoSplitter {
     private static final int TCP_CSUM_OFFSET = 16;
     private static final int UDP_CSUM_OFFSET = 6;
 
+    /**
+     * How many packets {@link #split} will make of this read, after the same checks (so it throws what split would
+     * throw, except for the output buffers). Lets a caller that gathers several reads into one batch write out the
+     * batch first when the next read would not fit, and handle a read with more segments than its batch holds: a
+     * connection with a small MSS makes 64 KiB super-packets of up to ~1400 segments.
+     */
+    public int packetCount(byte[] in, int inOff, int inLen) throws GsoSplitException {
+        return run(in, inOff, inLen, null, 0, null, 0);
+    }
+
     /** {@link #split(byte[], int, int, byte[][], int, int[], int)} into {@code out[0...]}. */
     public int split(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens)
             throws GsoSplitException {
@@ -65,7 +75,6 @@ public final class GsoSplitter {
      */
     public int split(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens, int first)
             throws GsoSplitException {
-        Objects.checkFromIndexSize(inOff, inLen, in.length);
         if (first < 0 || first >= out.length || outLens.length < out.length) {
             throw new IllegalArgumentException("need a first buffer index within the " + out.length
                     + " buffers (got " + first + ") and as many lengths as buffers (got " + outLens.length + ")");
@@ -73,6 +82,13 @@ public final class GsoSplitter {
         if (outOff < 0) {
             throw new IllegalArgumentException("negative output offset " + outOff);
         }
+        return run(in, inOff, inLen, out, outOff, outLens, first);
+    }
+
+    /** Splits, or only counts when {@code out} is null. */
+    private static int run(byte[] in, int inOff, int inLen, byte[][] out, int outOff, int[] outLens, int first)
+            throws GsoSplitException {
+        Objects.checkFromIndexSize(inOff, inLen, in.length);
         if (inLen < VirtioNetHeader.SIZE) {
             throw error(GsoSplitException.Reason.TRUNCATED, "a read of " + inLen
                     + " bytes is shorter than the 10-byte virtio-net header");
@@ -104,6 +120,9 @@ public final class GsoSplitter {
             if ((csumOffset & 1) != 0) {
                 throw error(GsoSplitException.Reason.MALFORMED, "odd csum_offset " + csumOffset);
             }
+        }
+        if (out == null) {
+            return 1;
         }
         byte[] o = out[first];
         if (o.length - outOff < len) {
@@ -238,6 +257,9 @@ public final class GsoSplitter {
         int hdrLen = iph + thLen;
         int payload = len - hdrLen;
         int segments = payload == 0 ? 1 : (payload + gsoSize - 1) / gsoSize;
+        if (out == null) {
+            return segments;
+        }
         if (segments > out.length - first) {
             throw error(GsoSplitException.Reason.TOO_MANY_SEGMENTS, "a " + len + "-byte packet with gso_size "
                     + gsoSize + " splits into " + segments + " segments but only " + (out.length - first)

@@ -435,6 +435,25 @@ class GsoSplitterTest {
     }
 
     @Test
+    void packetCountTellsAheadWithTheSameChecks() throws Exception {
+        Pkt p = Pkt.tcp4("10.0.0.1", "10.0.0.2", Pkt.ACK, 65495, 1);
+        assertEquals(48, splitter.packetCount(KernelReads.gso(p, 1380), 0, 65545));
+        assertEquals(1365, splitter.packetCount(KernelReads.gso(p, 48), 0, 65545), "tcp_min_snd_mss is 48");
+        assertEquals(1, splitter.packetCount(KernelReads.partial(p), 0, 65545));
+        byte[] zero = KernelReads.gso(p, 1380);
+        zero[4] = 0;
+        zero[5] = 0;
+        GsoSplitException e = assertThrows(GsoSplitException.class, () -> splitter.packetCount(zero, 0, zero.length));
+        assertEquals(Reason.MALFORMED, e.reason());
+        // A small-MSS super-packet is split in full when the caller provides the buffers.
+        byte[][] many = buffers(1365, OUT_OFF + 100);
+        int[] manyLens = new int[1365];
+        assertEquals(1365, splitter.split(KernelReads.gso(p, 48), 0, 65545, many, OUT_OFF, manyLens));
+        assertArrayEquals(p.segment(1364, 1365, 48).bytes(), Arrays.copyOfRange(many[1364], OUT_OFF,
+                OUT_OFF + manyLens[1364]));
+    }
+
+    @Test
     void callerErrorsAreIllegalArguments() {
         byte[] read = tcp4Gso();
         assertThrows(IllegalArgumentException.class, () -> splitter.split(read, 0, read.length, new byte[0][], 0, lens));

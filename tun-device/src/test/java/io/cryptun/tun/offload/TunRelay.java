@@ -35,6 +35,9 @@ final class TunRelay implements Runnable {
     final AtomicLong writes = new AtomicLong();
     final AtomicLong drops = new AtomicLong();
     final AtomicLong splitErrors = new AtomicLong();
+    final AtomicLong largeReads = new AtomicLong();
+    private byte[][] spare;
+    private int[] spareLengths;
     volatile String lastSplitError;
     volatile Throwable failure;
 
@@ -43,6 +46,12 @@ final class TunRelay implements Runnable {
         this.to = to;
         this.offload = offload;
         this.coalescer = new GroCoalescer(POOL, udpGro);
+        this.writer = (buf, off, len) -> {
+            writes.incrementAndGet();
+            if (to.write(buf, off, len) == 0) {
+                drops.incrementAndGet();
+            }
+        };
     }
 
     @Override
@@ -61,12 +70,6 @@ final class TunRelay implements Runnable {
     }
 
     private void relayWithOffloads() throws Exception {
-        GroCoalescer.TunWriter writer = (buf, off, len) -> {
-            writes.incrementAndGet();
-            if (to.write(buf, off, len) == 0) {
-                drops.incrementAndGet();
-            }
-        };
         for (;;) {
             inBuf.clear();
             int n = from.read(inBuf);
@@ -74,8 +77,8 @@ final class TunRelay implements Runnable {
                 return;
             }
             int used = splitRead(n, 0);
-            // Take what else is ready while a maximal super-packet still fits into the pool.
-            while (used <= POOL - 128) {
+            // Take what else is ready, up to half a pool per batch.
+            while (used < POOL / 2) {
                 inBuf.clear();
                 n = from.tryRead(inBuf);
                 if (n <= 0) {
@@ -83,22 +86,38 @@ final class TunRelay implements Runnable {
                 }
                 used = splitRead(n, used);
             }
-            for (int i = 0; i < used; i++) {
-                coalescer.add(pool[i], HEADROOM, lengths[i]);
-            }
-            coalescer.flush(writer);
+            writeBatch(used);
             if (n < 0) {
                 return;
             }
         }
     }
 
-    private int splitRead(int n, int used) {
+    private final GroCoalescer.TunWriter writer;
+
+    private void writeBatch(int used) throws java.io.IOException {
+        for (int i = 0; i < used; i++) {
+            coalescer.add(pool[i], HEADROOM, lengths[i]);
+        }
+        coalescer.flush(writer);
+    }
+
+    /** Splits the read into the pool after {@code used} packets; returns the new count. */
+    private int splitRead(int n, int used) throws java.io.IOException {
         reads.incrementAndGet();
         if (VirtioNetHeader.gsoType(in, 0) != VirtioNetHeader.GSO_NONE) {
             gsoReads.incrementAndGet();
         }
         try {
+            int count = splitter.packetCount(in, 0, n);
+            if (count > POOL - used) {
+                writeBatch(used);
+                used = 0;
+            }
+            if (count > POOL) {
+                splitLarge(n, count);
+                return 0;
+            }
             int k = splitter.split(in, 0, n, pool, HEADROOM, lengths, used);
             packets.addAndGet(k);
             return used + k;
@@ -107,6 +126,24 @@ final class TunRelay implements Runnable {
             lastSplitError = e.reason() + ": " + e.getMessage();
             return used;
         }
+    }
+
+    /** A small-MSS super-packet: more segments than the pool holds go through a spare pool made on demand. */
+    private void splitLarge(int n, int count) throws GsoSplitException, java.io.IOException {
+        if (spare == null || spare.length < count) {
+            spare = new byte[count][HEADROOM + PACKET_ROOM];
+            spareLengths = new int[count];
+        }
+        int k = splitter.split(in, 0, n, spare, HEADROOM, spareLengths, 0);
+        packets.addAndGet(k);
+        largeReads.incrementAndGet();
+        for (int i = 0; i < k; i++) {
+            if (!coalescer.add(spare[i], HEADROOM, spareLengths[i])) {
+                coalescer.flush(writer);
+                coalescer.add(spare[i], HEADROOM, spareLengths[i]);
+            }
+        }
+        coalescer.flush(writer);
     }
 
     private void relayPlain() throws Exception {
@@ -140,7 +177,7 @@ final class TunRelay implements Runnable {
     @Override
     public String toString() {
         return "reads=" + reads + " gsoReads=" + gsoReads + " packets=" + packets + " writes=" + writes + " drops="
-                + drops + " splitErrors=" + splitErrors + (lastSplitError == null ? "" : " (" + lastSplitError + ")")
+                + drops + " largeReads=" + largeReads + " splitErrors=" + splitErrors + (lastSplitError == null ? "" : " (" + lastSplitError + ")")
                 + " merged=" + coalescer.mergedPackets() + " superPackets=" + coalescer.superPackets()
                 + " checksumFailures=" + coalescer.checksumFailures();
     }
