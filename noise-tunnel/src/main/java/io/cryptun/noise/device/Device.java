@@ -342,6 +342,11 @@ public final class Device {
         sendData(peer, w, buf, off, len, out, clock.nanoTime());
     }
 
+    /** For the IO shell: a read from the TUN device it could not make packets of (counted, dropped). */
+    public void countMalformedOutbound() {
+        stats.drop(DropReason.BAD_OUTBOUND_PACKET);
+    }
+
     private void sendData(Peer peer, Worker w, byte[] buf, int off, int len, PacketSink out, long now) {
         Keypair kp = peer.current;
         if (peer.stagedCount == 0 && kp != null && kp.usableForSending(now)) {
