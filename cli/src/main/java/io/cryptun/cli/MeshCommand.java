@@ -138,8 +138,10 @@ public final class MeshCommand implements Callable<Integer> {
             IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
             itf.daemon().device().setMtu(mtu);
             for (IpPrefix p : s.sources()) {
-                if (p.length() == (p.isIpv4() ? 32 : 128)) {
-                    IpCommand.run(p.isIpv4() ? "-4" : "-6", "address", "add", p.toString(), "dev", itf.name());
+                if (p.isIpv4() && p.length() == 32) {
+                    IpCommand.run("-4", "address", "add", p.toString(), "dev", itf.name());
+                } else if (!p.isIpv4() && p.length() == 128) {
+                    IpCommand.run("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
                 }
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");

@@ -6,6 +6,7 @@ import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.Peer;
 import io.cryptun.routing.mesh.PlannedPeer;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -16,12 +17,18 @@ import java.util.Set;
  * allowed IPs and a persistent keepalive, which makes tunnels come up without waiting for traffic
  * and keeps them up. An update changes only what differs and never removes the peer, so its
  * sessions and counters survive.
+ *
+ * <p>Of two mesh nodes, only the one with the smaller public key (unsigned byte order) keeps the
+ * tunnel up: both learn of each other at about the same moment, and two initiations crossing each
+ * other leave both sides as responders, each waiting for the other's first data packet, until a
+ * retry gets through (up to a keepalive interval later). The other side answers, and still
+ * initiates on its own when it has traffic to send.
  */
 public final class DevicePeerTable implements PeerTable {
     private final Device device;
     private final int keepaliveSeconds;
 
-    /** @param keepaliveSeconds persistent keepalive of every mesh peer (0: none, 1..65535) */
+    /** @param keepaliveSeconds persistent keepalive towards peers this side keeps up (0: none, 1..65535) */
     public DevicePeerTable(Device device, int keepaliveSeconds) {
         this.device = Objects.requireNonNull(device, "device");
         if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
@@ -48,7 +55,13 @@ public final class DevicePeerTable implements PeerTable {
             }
         }
         insertMissing(table, peer, p.allowedIps());
-        peer.setPersistentKeepalive(keepaliveSeconds);
+        peer.setPersistentKeepalive(keepsUp(p.publicKey()) ? keepaliveSeconds : 0);
+    }
+
+    /** True when this side keeps the tunnel to that peer up: its own public key is the smaller. */
+    private boolean keepsUp(byte[] peerKey) {
+        byte[] own = device.publicKey();
+        return own == null || Arrays.compareUnsigned(own, peerKey) < 0;
     }
 
     @Override

@@ -52,7 +52,24 @@ class DevicePeerTableTest {
         Peer p = dev.peer(key);
         assertEquals(new InetSocketAddress(C.primaryAddress(), 51820), p.endpoint());
         assertEquals(prefixes("10.99.0.0/16", "2001:db8:99::/48"), dev.allowedIps().prefixesOf(p));
-        assertEquals(25, p.persistentKeepaliveSeconds());
+        boolean ownIsSmaller = java.util.Arrays.compareUnsigned(dev.publicKey(), key) < 0;
+        assertEquals(ownIsSmaller ? 25 : 0, p.persistentKeepaliveSeconds());
+    }
+
+    @Test
+    void onlyTheSmallerKeyKeepsTheTunnelUp() {
+        byte[] low = new byte[32];
+        byte[] high = new byte[32];
+        java.util.Arrays.fill(high, (byte) 0xff);
+        high[31] = 0x7f;
+        low[31] = 1;
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 25);
+        t.add(planned(C, low, 51820, "10.1.0.0/16"));
+        t.add(planned(D, high, 51820, "10.2.0.0/16"));
+        // a generated key is all but certainly between 00..01 and ff..7f
+        assertEquals(0, dev.peer(low).persistentKeepaliveSeconds(), "the peer with the smaller key keeps it up");
+        assertEquals(25, dev.peer(high).persistentKeepaliveSeconds());
     }
 
     @Test
