@@ -67,6 +67,7 @@ public final class MeshReactor implements AutoCloseable {
 
     private MeshPlan plan = MeshPlan.EMPTY;
     private MeshView view;
+    private NodeId lastSelf;
     private final Map<String, PlannedPeer> peers = new TreeMap<>();
     private final Set<TunnelRoute> routes = new TreeSet<>();
     private final Set<TableRule> rules = new TreeSet<>();
@@ -257,15 +258,19 @@ public final class MeshReactor implements AutoCloseable {
             retryWanted = true;
             return false;
         }
-        if (reading.self() == null) {
+        // json/status is rewritten in place too: caught mid-write, this node is still who it was
+        NodeId self = reading.self() != null ? reading.self() : reading.authoritative() ? null : lastSelf;
+        if (self == null) {
             once.log("self", EventLog.Level.INFO, "waiting for bmx7 to say which node this is ("
                     + String.join("; ", reading.problems().stream().filter(p -> p.contains("status")).toList()) + ")");
             retryWanted = true;
             return false;
         }
-        if (once.clear("self")) {
-            log.log(EventLog.Level.INFO, "bmx7 node id " + reading.self() + ", primary address "
-                    + IpPrefix.hostString(reading.self().primaryAddress().getAddress()));
+        once.clear("self");
+        if (!self.equals(lastSelf)) {
+            log.log(EventLog.Level.INFO, "bmx7 node id " + self + ", primary address "
+                    + IpPrefix.hostString(self.primaryAddress().getAddress()));
+            lastSelf = self;
         }
         Map<NodeId, Bmx7Description> descriptions = descriptionCache.update(now, reading.descriptions(),
                 gone(reading, descriptionCache.current().keySet(), reading.descriptions().keySet()));
@@ -288,10 +293,10 @@ public final class MeshReactor implements AutoCloseable {
                 || originators.size() > reading.originators().size()
                 || recordsHeld(update.statuses(), reading.smsContents());
 
-        MeshView v = new MeshViewBuilder(reading.self()).descriptions(descriptions.values())
+        MeshView v = new MeshViewBuilder(self).descriptions(descriptions.values())
                 .originators(originators.values()).records(update.statuses()).build();
         noteOwnRecord(v);
-        LocalSettings settings = config.settingsFor(reading.self());
+        LocalSettings settings = config.settingsFor(self);
         MeshPlan next = MeshPlanner.plan(settings, v, plan);
         apply(DesiredState.of(next));
         reportIssues(plan, next);

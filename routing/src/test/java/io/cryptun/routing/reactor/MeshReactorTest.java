@@ -179,6 +179,38 @@ class MeshReactorTest {
     }
 
     @Test
+    void aStatusFileCaughtMidRewriteChangesNothing() throws Exception {
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
+        r.scan(0);
+        MeshPlan before = r.plan();
+        List<String> peerCalls = List.copyOf(peers.calls);
+        java.nio.file.Path status = dir.root.resolve("json/status");
+        String text = Files.readString(status);
+        Files.writeString(status, "");
+        r.scan(100);
+        Files.writeString(status, text.substring(0, 40));
+        r.scan(200);
+        Files.writeString(status, text);
+        r.scan(300);
+        assertEquals(DesiredState.of(before), DesiredState.of(r.plan()));
+        assertEquals(peerCalls, peers.calls);
+        assertEquals(0, log.stream().filter(l -> l.contains("waiting for bmx7")).count(), String.join("\n", log));
+        assertEquals(1, log.stream().filter(l -> l.contains("bmx7 node id " + A)).count(), "said once");
+    }
+
+    @Test
+    void withoutAnyStatusItWaitsAndSaysSoOnce() throws Exception {
+        Files.delete(dir.root.resolve("json/status"));
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
+        r.scan(0);
+        r.scan(1000);
+        assertEquals(1, log.stream().filter(l -> l.contains("waiting for bmx7 to say which node this is")).count());
+        assertEquals(Map.of(), peers.peers);
+        assertEquals(MeshReactor.RETRY_MILLIS + 1000, r.dueAtMillis());
+        assertTrue(Files.exists(dir.sendSms()), "the record is published all the same");
+    }
+
+    @Test
     void aChangedKeyReplacesThePeerAndAChangedPortUpdatesIt() throws Exception {
         MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
         r.scan(0);
