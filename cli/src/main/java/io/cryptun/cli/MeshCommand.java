@@ -38,10 +38,10 @@ import picocli.CommandLine.Parameters;
  * of the mesh (docs/mesh.md). Runs in the foreground until SIGINT/SIGTERM or until the device is
  * deleted, and withdraws what it announced when it stops.
  */
-@Command(name = "mesh", sortOptions = false,
+@Command(name = "mesh", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Run interface IFNAME as a crypt-tun node of a bmx7 mesh (see docs/mesh.md).", "",
-            "Example, a gateway:  cryptun mesh ct0 --tun4 10.254.3.1/32 --tun-in gw4=10.99.0.0/16,bandwidth=32000000",
-            "Example, a client:   cryptun mesh ct0 --tun4 10.254.1.1/32 --tun-out v4any=10.0.0.0/8", ""})
+            "A gateway: cryptun mesh ct0 --tun4 10.254.3.1/32 --tun-in gw4=10.99.0.0/16",
+            "A client:  cryptun mesh ct0 --tun4 10.254.1.1/32 --tun-out v4any=10.0.0.0/8", ""})
 public final class MeshCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IFNAME", description = "interface name (at most 15 characters)")
     String ifname;
@@ -93,7 +93,8 @@ public final class MeshCommand implements Callable<Integer> {
     List<String> acceptClientSources = new ArrayList<>();
 
     @Option(names = "--keepalive", paramLabel = "SECONDS", defaultValue = "25",
-            description = "persistent keepalive of mesh peers, 0 for none (default: ${DEFAULT-VALUE})")
+            description = {"persistent keepalive, sent by the node with the smaller public key of each pair,",
+                "0 for none (default: ${DEFAULT-VALUE})"})
     int keepalive;
 
     @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1420", description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")
@@ -130,11 +131,16 @@ public final class MeshCommand implements Callable<Integer> {
         if (key.created()) {
             log.info("created private key file " + keyFile + " (mode 0600)");
         }
-        Interface itf = Interface.start(ifname, listenPort, crypto, log);
+        Interface itf;
+        try {
+            itf = Interface.start(ifname, listenPort, crypto, log);
+            itf.daemon().device().setPrivateKey(key.privateKey());
+        } finally {
+            // the device keeps its own copy
+            Keys.zero(key.privateKey());
+        }
         ReactorLoop loop = null;
         try {
-            itf.daemon().device().setPrivateKey(key.privateKey());
-            Keys.zero(key.privateKey());
             IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
             itf.daemon().device().setMtu(mtu);
             for (IpPrefix p : s.sources()) {
