@@ -464,6 +464,12 @@ public final class Device {
                 peer.timers.handshakeAttempts = 0;
             }
             if (!forCookie && now - peer.handshake.lastSentHandshake < Protocol.REKEY_TIMEOUT) {
+                if (isRetry) {
+                    // A retransmission came due less than REKEY_TIMEOUT after another handshake message
+                    // (say our response to the peer's crossing initiation). wireguard-go drops it and,
+                    // with no traffic, the tunnel then waits for a keepalive; we retry when it may go.
+                    peer.timers.rearmRetransmit(peer.handshake.lastSentHandshake + Protocol.REKEY_TIMEOUT);
+                }
                 return;
             }
             peer.handshake.lastSentHandshake = now;

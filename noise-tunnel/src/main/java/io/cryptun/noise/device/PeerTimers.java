@@ -94,6 +94,13 @@ final class PeerTimers {
         arm(at);
     }
 
+    /** A retransmission that could not go yet goes at {@code at} (plus jitter) instead. */
+    void rearmRetransmit(long at) {
+        long when = at + jitter();
+        retransmitHandshakeAt = when;
+        arm(when);
+    }
+
     /** After a response was consumed, or key confirmation by the first data packet. */
     void handshakeComplete(long unixNanos) {
         synchronized (peer) {

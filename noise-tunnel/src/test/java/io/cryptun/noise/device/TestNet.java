@@ -106,6 +106,7 @@ public final class TestNet {
                 q.setPersistentKeepalive(p.persistentKeepaliveSeconds());
             }
             old.removeAllPeers();
+            retired.add(old);
             device = fresh;
         }
 
@@ -158,6 +159,18 @@ public final class TestNet {
         public String toString() {
             return name;
         }
+    }
+
+    /** A counter summed over every device this network has run, restarted ones included. */
+    public long totalDrops(DropReason reason) {
+        long n = 0;
+        for (Device d : retired) {
+            n += d.stats().drops(reason);
+        }
+        for (Node node : nodes) {
+            n += node.device.stats().drops(reason);
+        }
+        return n;
     }
 
     public Node node(String name, String ip, int port) {

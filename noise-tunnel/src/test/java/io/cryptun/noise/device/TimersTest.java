@@ -292,6 +292,33 @@ class TimersTest {
     }
 
     @Test
+    void crossingInitiationsConvergeWithinOneRetransmission() {
+        // two jitters, as random jitter gives in practice (equal ones would cross forever)
+        net = new TestNet(23);
+        a = net.node("a", "198.18.0.1", 51820, () -> millis(10));
+        b = net.node("b", "198.18.0.2", 51821, () -> millis(250));
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
+        long t0 = net.clock.nanoTime();
+        // both sides start a handshake at the same instant; each answers the other's initiation,
+        // which makes each forget its own, so both responses are refused
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        // the response each sends arrives a little later than its initiation
+        net.clock.advance(millis(30));
+        net.pump();
+        assertNull(peerOf(a).currentKeypair());
+        assertNull(peerOf(b).currentKeypair());
+        // a retransmission due 5.2 s after the initiation is held 30 ms behind the response: it
+        // goes at response + 5 s + jitter, and the handshake completes without any traffic
+        net.runUntil(t0 + seconds(6));
+        assertNotNull(peerOf(a).currentKeypair());
+        assertNotNull(peerOf(b).currentKeypair());
+        assertEquals(1, a.tun.size());
+        assertEquals(1, b.tun.size());
+        assertTrue(net.clock.nanoTime() - t0 < seconds(6));
+    }
+
+    @Test
     void interfaceDownSendsNothingAndDropsSessionsThenComesBack() {
         setUp(22);
         long t = establish();
