@@ -36,6 +36,8 @@ class FloodIT {
     private static final List<String> ATTACKERS = List.of("198.18.0.101", "198.18.0.102", "198.18.0.103", "198.18.0.104");
     /** A cryptun initiator's measurement is repeated when the kernel lost datagrams at the victim's socket. */
     private static final int MAX_ATTEMPTS = 3;
+    /** Initiations with a valid mac2 sent at once from one address. */
+    private static final int MAC2_BURST = 200;
 
     @Test
     void legitimatePeersCompleteHandshakesUnderAFloodOfInitiations() throws Exception {
@@ -117,6 +119,22 @@ class FloodIT {
                 freshPeer(hosts.left, legitWggo.ifname(), kv.publicKey(), "100.65.0.2/32");
                 Attempt w = underFlood(hosts, victim, victimPub, target, "100.65.0.2", "wireguard-go");
 
+                // the flood's own address is real, so it can get a cookie and make valid mac2s: under
+                // load those meet the per-source rate limiter (20 a second, a burst of 5)
+                long limited0 = DaemonCounters.of(victim.ifname()).get("rate_limited");
+                try (InitiationFlood flood = InitiationFlood.open(hosts.left, ATTACKERS, target, victimPub)) {
+                    flood.start(FLOOD_MAX_PACKETS, Duration.ofSeconds(5), FLOOD_RATE, FLOOD_BURST);
+                    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    while (!flood.hasCookie(0) && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    flood.sendWithMac2MidBurst(0, MAC2_BURST, Duration.ofSeconds(3));
+                    Thread.sleep(300);
+                }
+                long rateLimited = DaemonCounters.of(victim.ifname()).get("rate_limited") - limited0;
+                System.out.println("FloodIT: of " + MAC2_BURST + " initiations with a valid mac2 from one address, "
+                        + rateLimited + " were rate-limited");
+
                 // CPU falls back to idle once the flood is over, and the memory stayed bounded
                 Thread.sleep(1500);
                 long cpu0 = ProcessUsage.cpuMillis(pid);
@@ -146,6 +164,9 @@ class FloodIT {
                 assertEquals(0, c.other + w.other, "replies other than genuine cookie replies");
                 assertTrue(v.get("cookie_reply_sent") >= c.genuine + w.genuine, v.json());
                 assertEquals(0, v.get("handshake_queue_full"), "the flood never filled the handshake queue");
+                // 5 pass at once and 20 a second after: even two seconds of delay leave most of them limited
+                assertTrue(rateLimited >= MAC2_BURST - 5 - 2 * 20 && rateLimited <= MAC2_BURST - 5,
+                        "rate-limited " + rateLimited + " of " + MAC2_BURST);
                 // bounded memory, no runaway thread, still healthy
                 assertTrue(peakRss < RSS_LIMIT_KB, "victim RSS peaked at " + peakRss + " kB");
                 assertTrue(idleCpuMillis < 400, "victim used " + idleCpuMillis + " ms of CPU in 2 s after the flood");

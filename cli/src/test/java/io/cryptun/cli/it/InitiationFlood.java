@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -47,8 +49,8 @@ final class InitiationFlood implements AutoCloseable {
     private final AtomicLong replies = new AtomicLong();
     private final AtomicLong genuineCookieReplies = new AtomicLong();
     private final AtomicLong otherReplies = new AtomicLong();
-    private volatile long firstReplyNanos;
     private volatile boolean stop;
+    private volatile Mac2Request mac2Request;
     private Thread sender;
 
     /** Opens one socket per source address (port chosen by the kernel) inside {@code ns}. */
@@ -114,6 +116,14 @@ final class InitiationFlood implements AutoCloseable {
                     }
                     nextBurst += burstInterval;
                     for (int i = 0; i < burst && n < maxPackets; i++) {
+                        Mac2Request r = mac2Request;
+                        if (r != null && i == burst / 2) {
+                            mac2Request = null;
+                            for (byte[] m : r.messages()) {
+                                sockets.get(r.socketIndex()).send(ByteBuffer.wrap(m), target);
+                            }
+                            r.done().countDown();
+                        }
                         buf.clear();
                         buf.put(templates[(int) (n % TEMPLATES)]);
                         buf.flip();
@@ -133,16 +143,16 @@ final class InitiationFlood implements AutoCloseable {
     }
 
     /**
-     * Sends {@code count} initiations with a valid mac2 from the socket at {@code socketIndex}, as
-     * fast as it can; needs a cookie received on that socket. Returns the time it took, in nanoseconds.
+     * Asks the sender to put {@code count} initiations with a valid mac2 (made with the cookie last
+     * received on socket {@code socketIndex}) from that socket into the middle of its next burst,
+     * where the responder is surely under load. Returns once they were sent.
      */
-    long sendWithMac2(int socketIndex, int count) throws IOException {
+    void sendWithMac2MidBurst(int socketIndex, int count, Duration timeout) throws InterruptedException {
         byte[] cookie = cookies.get(socketIndex);
         if (cookie == null) {
             throw new IllegalStateException("no cookie received on socket " + socketIndex);
         }
         SecureRandom random = new SecureRandom();
-        ByteBuffer buf = ByteBuffer.allocate(InitiationMessage.SIZE);
         byte[][] msgs = new byte[count][];
         for (int i = 0; i < count; i++) {
             byte[] m = new byte[InitiationMessage.SIZE];
@@ -152,14 +162,14 @@ final class InitiationFlood implements AutoCloseable {
             Blake2s.mac(cookie, m, 0, InitiationMessage.OFF_MAC2, m, InitiationMessage.OFF_MAC2);
             msgs[i] = m;
         }
-        long t0 = System.nanoTime();
-        for (byte[] m : msgs) {
-            buf.clear();
-            buf.put(m);
-            buf.flip();
-            sockets.get(socketIndex).send(buf, target);
+        CountDownLatch done = new CountDownLatch(1);
+        mac2Request = new Mac2Request(socketIndex, msgs, done);
+        if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the sender did not send the mac2 messages in time (is it running?)");
         }
-        return System.nanoTime() - t0;
+    }
+
+    private record Mac2Request(int socketIndex, byte[][] messages, CountDownLatch done) {
     }
 
     private void readReplies(int socketIndex) {
@@ -179,10 +189,7 @@ final class InitiationFlood implements AutoCloseable {
             buf.flip();
             int len = buf.remaining();
             buf.get(b, 0, len);
-            long n = replies.incrementAndGet();
-            if (n == 1) {
-                firstReplyNanos = System.nanoTime();
-            }
+            replies.incrementAndGet();
             if (len == CookieReplyMessage.SIZE && b[0] == 3 && b[1] == 0 && b[2] == 0 && b[3] == 0
                     && openCookie(b, plain)) {
                 genuineCookieReplies.incrementAndGet();
@@ -222,10 +229,6 @@ final class InitiationFlood implements AutoCloseable {
         }
     }
 
-    boolean sending() {
-        return sender != null && sender.isAlive();
-    }
-
     long sent() {
         return sent.get();
     }
@@ -244,10 +247,6 @@ final class InitiationFlood implements AutoCloseable {
 
     boolean hasCookie(int socketIndex) {
         return cookies.containsKey(socketIndex);
-    }
-
-    long firstReplyNanos() {
-        return firstReplyNanos;
     }
 
     @Override

@@ -64,6 +64,7 @@ public final class Device {
     private volatile Identity identity;
     private volatile int mtu = 1420;
     private volatile long underLoadUntil = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicInteger arrivalsUnderLoad = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Boolean underLoadOverride;
 
     private Device(Builder b) {
@@ -624,6 +625,7 @@ public final class Device {
         long now = clock.nanoTime();
         boolean admitted = false;
         if (isUnderLoad(now)) {
+            noteArrivalUnderLoad(now);
             if (!admitUnderLoad(w, buf, off, len, from, out, now)) {
                 return;
             }
@@ -771,6 +773,19 @@ public final class Device {
             consumeInitiation(w, msg, item.from(), out, now);
         } else if (type == MessageType.RESPONSE) {
             consumeResponse(w, msg, item.from(), out, now);
+        }
+    }
+
+    /**
+     * Messages answered on receipt never reach the queue, so its depth stops showing a flood that
+     * goes on; counting them does. Another queue depth's worth of arrivals while under load keeps
+     * the state for another second, as a flood that keeps the queue full does in wireguard-go; a
+     * trickle below that rate lets it end a second after the last such count.
+     */
+    private void noteArrivalUnderLoad(long now) {
+        if (arrivalsUnderLoad.incrementAndGet() >= Protocol.UNDER_LOAD_QUEUE_DEPTH) {
+            arrivalsUnderLoad.set(0);
+            underLoadUntil = now + Protocol.UNDER_LOAD_AFTER_TIME;
         }
     }
 

@@ -140,4 +140,55 @@ class HandshakeFloodTest {
         // the admitted five were random inside: they fail the handshake itself
         assertEquals(RateLimiter.PACKETS_BURSTABLE, b.device.stats().drops(DropReason.INVALID_HANDSHAKE));
     }
+
+    /** Sends about {@code perSecond} flood initiations a second for {@code seconds}, in ten batches a second; returns how many. */
+    private int floodFor(double seconds, int perSecond) {
+        int batches = (int) Math.round(seconds * 10);
+        int sent = 0;
+        for (int t = 0; t < batches; t++) {
+            for (int i = 0; i < perSecond / 10; i++) {
+                deliverToB(floodInitiation(i), attacker(i));
+                sent++;
+            }
+            net.pump();
+            net.clock.advance(FakeClock.millis(100));
+        }
+        return sent;
+    }
+
+    @Test
+    void aSustainedFloodKeepsTheLoadStateThoughTheQueueStaysShort() {
+        for (int i = 0; i < 2 * Protocol.UNDER_LOAD_QUEUE_DEPTH; i++) {
+            deliverToB(floodInitiation(i), attacker(i));
+        }
+        net.pump();
+        // from the trigger on, twice the queue depth a second for ten seconds: every message gets
+        // a cookie, none a Diffie-Hellman, though the queue never fills again
+        int sent = floodFor(10, 2 * Protocol.UNDER_LOAD_QUEUE_DEPTH);
+        assertEquals(0, b.device.stats().drops(DropReason.INVALID_HANDSHAKE));
+        assertEquals(2 * Protocol.UNDER_LOAD_QUEUE_DEPTH + sent, b.device.stats().drops(DropReason.COOKIE_REQUIRED));
+
+        // a legitimate peer now goes through the cookie
+        assertLegitimateHandshakeCompletesAtOnce();
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size());
+    }
+
+    @Test
+    void theLoadStateEndsASecondAfterTheFloodFallsBelowTheQueueDepthPerSecond() {
+        for (int i = 0; i < 2 * Protocol.UNDER_LOAD_QUEUE_DEPTH; i++) {
+            deliverToB(floodInitiation(i), attacker(i));
+        }
+        net.pump();
+        // half the queue depth a second is no load: after a second it goes to the handshake worker
+        int sent = floodFor(3, Protocol.UNDER_LOAD_QUEUE_DEPTH / 2);
+        long cookies = b.device.stats().drops(DropReason.COOKIE_REQUIRED);
+        long handshakes = b.device.stats().drops(DropReason.INVALID_HANDSHAKE);
+        assertEquals(2 * Protocol.UNDER_LOAD_QUEUE_DEPTH + sent, cookies + handshakes);
+        // the state lasted one second past the trigger (the first ten batches), not longer
+        assertEquals(2 * Protocol.UNDER_LOAD_QUEUE_DEPTH + sent / 3, cookies);
+        // and a legitimate peer needs no cookie
+        assertLegitimateHandshakeCompletesAtOnce();
+        assertEquals(1, a.sentOfType(MessageType.INITIATION).size());
+        assertEquals(0, cookieRepliesTo(a.address));
+    }
 }
