@@ -49,10 +49,10 @@ class FloodIT {
             TestKeys kc = TestKeys.generate();
             TestKeys kw = TestKeys.generate();
             // the victim on the right; the legitimate peers and the attacker on the left
-            CryptunEndpoint victim = new CryptunEndpoint(hosts.right, "ctv" + hosts.tag, kv, hosts.workDir)
+            CryptunEndpoint victim = new CryptunEndpoint(hosts.right, "ctsmv" + hosts.tag, kv, hosts.workDir)
                     .withLauncherJvmOptions();
-            CryptunEndpoint legitCryptun = new CryptunEndpoint(hosts.left, "cti" + hosts.tag, kc, hosts.workDir);
-            WireguardGoEndpoint legitWggo = new WireguardGoEndpoint(hosts.left, "wgi" + hosts.tag, kw, hosts.workDir);
+            CryptunEndpoint legitCryptun = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            WireguardGoEndpoint legitWggo = new WireguardGoEndpoint(hosts.left, "ctsmw" + hosts.tag, kw, hosts.workDir);
             try (victim; legitCryptun; legitWggo) {
                 victim.start(51821, List.of(
                         new Endpoint.PeerSpec(kc.publicKey(), null, null, List.of("100.64.0.1/32"), 0),

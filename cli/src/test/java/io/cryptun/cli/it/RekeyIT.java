@@ -62,11 +62,11 @@ class RekeyIT {
             TestKeys ki = TestKeys.generate();
             TestKeys kr = TestKeys.generate();
             Endpoint initiator = cryptunInitiates
-                    ? new CryptunEndpoint(hosts.left, "cti" + hosts.tag, ki, hosts.workDir)
-                    : new WireguardGoEndpoint(hosts.left, "wgi" + hosts.tag, ki, hosts.workDir);
+                    ? new CryptunEndpoint(hosts.left, "ctsmci" + hosts.tag, ki, hosts.workDir)
+                    : new WireguardGoEndpoint(hosts.left, "ctsmwi" + hosts.tag, ki, hosts.workDir);
             Endpoint responder = cryptunInitiates
-                    ? new WireguardGoEndpoint(hosts.right, "wgr" + hosts.tag, kr, hosts.workDir)
-                    : new CryptunEndpoint(hosts.right, "ctr" + hosts.tag, kr, hosts.workDir);
+                    ? new WireguardGoEndpoint(hosts.right, "ctsmwr" + hosts.tag, kr, hosts.workDir)
+                    : new CryptunEndpoint(hosts.right, "ctsmcr" + hosts.tag, kr, hosts.workDir);
             Endpoint cryptun = cryptunInitiates ? initiator : responder;
             Endpoint wggo = cryptunInitiates ? responder : initiator;
             try (initiator; responder) {

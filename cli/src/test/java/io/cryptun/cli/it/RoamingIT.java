@@ -30,8 +30,8 @@ class RoamingIT {
         try (TwoHosts hosts = new TwoHosts("ctsmp")) {
             TestKeys kc = TestKeys.generate();
             TestKeys kw = TestKeys.generate();
-            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ct" + hosts.tag, kc, hosts.workDir);
-            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "wg" + hosts.tag, kw, hosts.workDir);
+            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "ctsmw" + hosts.tag, kw, hosts.workDir);
             try (ct; wg) {
                 ct.start(51820, List.of(new Endpoint.PeerSpec(kw.publicKey(), null, "198.18.0.2:51821",
                         List.of("100.64.0.2/32"), 0)), List.of("100.64.0.1/24"));
@@ -77,8 +77,8 @@ class RoamingIT {
         try (TwoHosts hosts = new TwoHosts("ctsml")) {
             TestKeys kc = TestKeys.generate();
             TestKeys kw = TestKeys.generate();
-            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ct" + hosts.tag, kc, hosts.workDir);
-            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "wg" + hosts.tag, kw, hosts.workDir);
+            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "ctsmw" + hosts.tag, kw, hosts.workDir);
             try (ct; wg) {
                 // a second address on cryptun's link; deleting a primary IPv4 address would take the
                 // secondaries with it unless they are promoted

@@ -27,8 +27,8 @@ class SpoofIT {
         try (TwoHosts hosts = new TwoHosts("ctsms")) {
             TestKeys kc = TestKeys.generate();
             TestKeys kw = TestKeys.generate();
-            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ct" + hosts.tag, kc, hosts.workDir);
-            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "wg" + hosts.tag, kw, hosts.workDir);
+            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "ctsmw" + hosts.tag, kw, hosts.workDir);
             try (ct; wg) {
                 ct.start(51820, List.of(new Endpoint.PeerSpec(kw.publicKey(), null, "198.18.0.2:51821",
                         List.of("100.64.0.2/32", "fd99::2/128"), 0)), List.of("100.64.0.1/24", "fd99::1/64"));
@@ -81,8 +81,8 @@ class SpoofIT {
             TestKeys kc = TestKeys.generate();
             TestKeys kw = TestKeys.generate();
             String other = TestKeys.generate().publicKey();
-            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ct" + hosts.tag, kc, hosts.workDir);
-            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "wg" + hosts.tag, kw, hosts.workDir);
+            CryptunEndpoint ct = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            WireguardGoEndpoint wg = new WireguardGoEndpoint(hosts.right, "ctsmw" + hosts.tag, kw, hosts.workDir);
             try (ct; wg) {
                 ct.start(51820, List.of(new Endpoint.PeerSpec(kw.publicKey(), null, null,
                         List.of("100.64.0.0/24"), 0)), List.of("100.64.0.1/24"));

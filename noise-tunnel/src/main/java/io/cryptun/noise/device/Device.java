@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -64,7 +65,7 @@ public final class Device {
     private volatile Identity identity;
     private volatile int mtu = 1420;
     private volatile long underLoadUntil = Long.MIN_VALUE;
-    private final java.util.concurrent.atomic.AtomicInteger arrivalsUnderLoad = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
     private volatile Boolean underLoadOverride;
 
     private Device(Builder b) {
@@ -342,6 +343,11 @@ public final class Device {
             return false;
         }
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the datagram leaves: the answer may be processed on another thread before
+        // the send returns, and its "heard back" must find this timer to cancel
+        if (len > 0) {
+            peer.timers.dataSent(now);
+        }
         int total = TransportMessage.HEADER_SIZE + sealed;
         boolean ok = out.sendDatagram(to, buf, off - TransportMessage.HEADER_SIZE, total);
         if (ok) {
@@ -349,9 +355,7 @@ public final class Device {
         } else {
             stats.drop(DropReason.SEND_FAILED);
         }
-        if (len > 0) {
-            peer.timers.dataSent(now);
-        } else {
+        if (len == 0) {
             stats.event(Stats.Event.KEEPALIVE_SENT);
         }
         return ok;
@@ -438,9 +442,11 @@ public final class Device {
         log(EventLog.Level.VERBOSE, peer + ": sending handshake initiation");
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the initiation leaves: the response may complete the handshake on another
+        // thread before the send returns, and completion must find this timer to cancel
+        peer.timers.handshakeInitiated(now);
         transmit(peer, msg, InitiationMessage.SIZE, out);
         stats.event(Stats.Event.INITIATION_SENT);
-        peer.timers.handshakeInitiated(now);
     }
 
     private void transmit(Peer peer, byte[] msg, int len, PacketSink out) {

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Handshake messages waiting for the handshake worker. Bounded: when full, new messages are
- * dropped (and counted) rather than queued, and its depth is what "under load" means.
+ * dropped (and counted) rather than queued, and its depth is where "under load" begins.
  */
 public final class HandshakeQueue {
     /**
