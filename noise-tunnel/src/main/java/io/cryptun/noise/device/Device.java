@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -65,6 +66,7 @@ public final class Device {
     private volatile int mtu = 1420;
     private volatile boolean up = true;
     private volatile long underLoadUntil = Long.MIN_VALUE;
+    private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
     private volatile Boolean underLoadOverride;
 
     private Device(Builder b) {
@@ -379,6 +381,11 @@ public final class Device {
             return false;
         }
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the datagram leaves: the answer may be processed on another thread before
+        // the send returns, and its "heard back" must find this timer to cancel
+        if (len > 0) {
+            peer.timers.dataSent(now);
+        }
         int total = TransportMessage.HEADER_SIZE + sealed;
         boolean ok = out.sendDatagram(to, buf, off - TransportMessage.HEADER_SIZE, total);
         if (ok) {
@@ -386,9 +393,7 @@ public final class Device {
         } else {
             stats.drop(DropReason.SEND_FAILED);
         }
-        if (len > 0) {
-            peer.timers.dataSent(now);
-        } else {
+        if (len == 0) {
             stats.event(Stats.Event.KEEPALIVE_SENT);
         }
         return ok;
@@ -481,9 +486,11 @@ public final class Device {
         log(EventLog.Level.VERBOSE, peer + ": sending handshake initiation");
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the initiation leaves: the response may complete the handshake on another
+        // thread before the send returns, and completion must find this timer to cancel
+        peer.timers.handshakeInitiated(now);
         transmit(peer, msg, InitiationMessage.SIZE, out);
         stats.event(Stats.Event.INITIATION_SENT);
-        peer.timers.handshakeInitiated(now);
     }
 
     private void transmit(Peer peer, byte[] msg, int len, PacketSink out) {
@@ -619,7 +626,8 @@ public final class Device {
     /**
      * Handles one datagram from the UDP socket: transport data is decrypted in place and written
      * to the TUN device at once; handshake messages of the exact size are queued for
-     * {@link #processHandshakes}; everything else is dropped and counted, never answered.
+     * {@link #processHandshakes} once they pass the checks that cost no Diffie-Hellman (see
+     * {@link #receiveHandshake}); everything else is dropped and counted, never answered.
      */
     public void receive(Worker w, byte[] buf, int off, int len, InetSocketAddress from, PacketSink out) {
         if (!up) {
@@ -632,27 +640,77 @@ public final class Device {
                 receiveTransport(w, buf, off, len, from, out);
                 return;
             case MessageType.INITIATION:
-                enqueueHandshake(buf, off, len, InitiationMessage.SIZE, from);
+                receiveHandshake(w, buf, off, len, InitiationMessage.SIZE, from, out);
                 return;
             case MessageType.RESPONSE:
-                enqueueHandshake(buf, off, len, ResponseMessage.SIZE, from);
+                receiveHandshake(w, buf, off, len, ResponseMessage.SIZE, from, out);
                 return;
             case MessageType.COOKIE_REPLY:
-                enqueueHandshake(buf, off, len, CookieReplyMessage.SIZE, from);
+                if (len != CookieReplyMessage.SIZE) {
+                    stats.drop(DropReason.BAD_SIZE);
+                    return;
+                }
+                enqueueHandshake(buf, off, len, from, false);
                 return;
             default:
                 stats.drop(DropReason.UNKNOWN_TYPE);
         }
     }
 
-    private void enqueueHandshake(byte[] buf, int off, int len, int size, InetSocketAddress from) {
+    /**
+     * The cheap checks of an initiation or response run on the receiving thread, so that only
+     * messages worth a Diffie-Hellman wait in the bounded handshake queue: one without a valid
+     * mac1 is dropped here, and under load one without a valid mac2 is answered with a cookie
+     * reply here, and one from a source over its rate is dropped here. A flood therefore cannot
+     * fill the queue ahead of a legitimate peer's message, which would be dropped there and
+     * retried only 5 s later; each flood message costs two or three BLAKE2s and, under load, one
+     * small AEAD seal.
+     */
+    private void receiveHandshake(Worker w, byte[] buf, int off, int len, int size, InetSocketAddress from,
+                                  PacketSink out) {
         if (len != size) {
             stats.drop(DropReason.BAD_SIZE);
             return;
         }
-        if (!handshakeQueue.offer(new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from))) {
+        if (!cookieChecker.checkMac1(buf, off, len)) {
+            stats.drop(DropReason.INVALID_MAC1);
+            return;
+        }
+        long now = clock.nanoTime();
+        boolean admitted = false;
+        if (isUnderLoad(now)) {
+            noteArrivalUnderLoad(now);
+            if (!admitUnderLoad(w, buf, off, len, from, out, now)) {
+                return;
+            }
+            admitted = true;
+        }
+        enqueueHandshake(buf, off, len, from, admitted);
+    }
+
+    private void enqueueHandshake(byte[] buf, int off, int len, InetSocketAddress from, boolean admitted) {
+        if (!handshakeQueue.offer(new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from, admitted))) {
             stats.drop(DropReason.HANDSHAKE_QUEUE_FULL);
         }
+    }
+
+    /**
+     * Under load a handshake message needs a valid mac2, or it is answered with a cookie reply
+     * and dropped; with one, its source IP must be within its rate. True when it may proceed.
+     */
+    private boolean admitUnderLoad(Worker w, byte[] msg, int off, int len, InetSocketAddress from, PacketSink out,
+                                   long now) {
+        byte[] source = cookieSource(from);
+        if (!cookieChecker.checkMac2(msg, off, len, source, now)) {
+            sendCookieReply(w, msg, off, len, from, source, out, now);
+            stats.drop(DropReason.COOKIE_REQUIRED);
+            return false;
+        }
+        if (!rateLimiter.allow(ipBytes(from), now)) {
+            stats.drop(DropReason.RATE_LIMITED);
+            return false;
+        }
+        return true;
     }
 
     private void receiveTransport(Worker w, byte[] buf, int off, int len, InetSocketAddress from, PacketSink out) {
@@ -759,19 +817,13 @@ public final class Device {
             consumeCookieReply(w, msg, out, now);
             return;
         }
-        if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
-            stats.drop(DropReason.INVALID_MAC1);
-            return;
-        }
-        if (isUnderLoad(now)) {
-            byte[] source = cookieSource(item.from());
-            if (!cookieChecker.checkMac2(msg, 0, msg.length, source, now)) {
-                sendCookieReply(w, msg, item.from(), source, out, now);
-                stats.drop(DropReason.COOKIE_REQUIRED);
+        if (!item.admitted()) {
+            // queued before the load came (or handed in directly): check as on receipt
+            if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
+                stats.drop(DropReason.INVALID_MAC1);
                 return;
             }
-            if (!rateLimiter.allow(ipBytes(item.from()), now)) {
-                stats.drop(DropReason.RATE_LIMITED);
+            if (isUnderLoad(now) && !admitUnderLoad(w, msg, 0, msg.length, item.from(), out, now)) {
                 return;
             }
         }
@@ -779,6 +831,19 @@ public final class Device {
             consumeInitiation(w, msg, item.from(), out, now);
         } else if (type == MessageType.RESPONSE) {
             consumeResponse(w, msg, item.from(), out, now);
+        }
+    }
+
+    /**
+     * Messages answered on receipt never reach the queue, so its depth stops showing a flood that
+     * goes on; counting them does. Another queue depth's worth of arrivals while under load keeps
+     * the state for another second, as a flood that keeps the queue full does in wireguard-go; a
+     * trickle below that rate lets it end a second after the last such count.
+     */
+    private void noteArrivalUnderLoad(long now) {
+        if (arrivalsUnderLoad.incrementAndGet() >= Protocol.UNDER_LOAD_QUEUE_DEPTH) {
+            arrivalsUnderLoad.set(0);
+            underLoadUntil = now + Protocol.UNDER_LOAD_AFTER_TIME;
         }
     }
 
@@ -794,13 +859,14 @@ public final class Device {
         return now < underLoadUntil;
     }
 
-    private void sendCookieReply(Worker w, byte[] msg, InetSocketAddress to, byte[] source, PacketSink out, long now) {
+    private void sendCookieReply(Worker w, byte[] msg, int off, int len, InetSocketAddress to, byte[] source,
+                                 PacketSink out, long now) {
         if (identity == null || to == null) {
             return;
         }
         byte[] reply = w.handshake;
-        int sender = InitiationMessage.sender(msg, 0); // same offset in a response
-        cookieChecker.createReply(msg, 0, msg.length, sender, source, now, reply, 0);
+        int sender = InitiationMessage.sender(msg, off); // same offset in a response
+        cookieChecker.createReply(msg, off, len, sender, source, now, reply, 0);
         if (out.sendDatagram(to, reply, 0, CookieReplyMessage.SIZE)) {
             stats.event(Stats.Event.COOKIE_REPLY_SENT);
         } else {

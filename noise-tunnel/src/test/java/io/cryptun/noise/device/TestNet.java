@@ -22,6 +22,8 @@ public final class TestNet {
     public final FakeClock clock = new FakeClock();
     public final List<Node> nodes = new ArrayList<>();
     private final ArrayDeque<Datagram> inFlight = new ArrayDeque<>();
+    /** Devices replaced by restarts, so their counters still add up. */
+    public final List<Device> retired = new ArrayList<>();
     public final List<Datagram> wire = new ArrayList<>();
     /** Called for every packet a node writes to its TUN device. */
     public java.util.function.BiConsumer<Node, TunPacket> onTun = (n, p) -> { };

@@ -315,7 +315,9 @@ class TimersTest {
         assertNotNull(peerOf(b).currentKeypair());
         assertEquals(1, a.tun.size());
         assertEquals(1, b.tun.size());
-        assertTrue(net.clock.nanoTime() - t0 < seconds(6));
+        // a's retransmission (due at 5.01 s) waited for REKEY_TIMEOUT after its response (at 30 ms)
+        List<TestNet.Datagram> inits = a.sentOfType(MessageType.INITIATION);
+        assertEquals(t0 + millis(30) + Protocol.REKEY_TIMEOUT + millis(10), inits.get(1).at());
     }
 
     @Test
@@ -347,6 +349,73 @@ class TimersTest {
         net.pump();
         assertEquals(2, b.tun.size());
         assertTrue(t > 0);
+    }
+
+    /**
+     * A sink for a that, when a sends a datagram of {@code type}, delivers everything in flight
+     * before returning: the answer is processed while the sending thread is still inside its send
+     * call, the order a real socket and a busy machine can produce on another thread.
+     */
+    private PacketSink answeredBeforeSendReturns(int type) {
+        return new PacketSink() {
+            private boolean inside;
+
+            @Override
+            public boolean sendDatagram(java.net.InetSocketAddress to, byte[] buf, int off, int len) {
+                boolean ok = a.sendDatagram(to, buf, off, len);
+                if (!inside && MessageType.of(buf, off, len) == type) {
+                    inside = true;
+                    net.pump();
+                    inside = false;
+                }
+                return ok;
+            }
+
+            @Override
+            public void writeTun(byte[] buf, int off, int len) {
+                a.writeTun(buf, off, len);
+            }
+        };
+    }
+
+    private void sendFromA(byte[] packet, PacketSink sink) {
+        byte[] buf = new byte[Protocol.HEADROOM + packet.length + Protocol.TAILROOM];
+        System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
+        a.device.sendPacket(new Worker(io.cryptun.noise.crypto.TransportCipher.create("bc")), buf, Protocol.HEADROOM,
+                packet.length, sink);
+    }
+
+    @Test
+    void aRekeyAnsweredBeforeItsSendReturnsIsNotRetransmitted() {
+        setUp(22);
+        establish();
+        net.clock.advance(Protocol.REKEY_AFTER_TIME + seconds(1));
+        // this packet makes a rekey; the response is consumed before the initiation's send returns
+        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.INITIATION));
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size());
+        assertEquals(2, b.device.stats().events(Stats.Event.SESSION_ESTABLISHED));
+        net.runFor(seconds(30));
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size(), "a completed handshake is not retried 5 s later");
+    }
+
+    @Test
+    void dataAnsweredBeforeItsSendReturnsDoesNotLeadToANewHandshake() {
+        setUp(24);
+        establish();
+        net.clock.advance(seconds(1));
+        // b echoes what it receives, at once
+        net.onTun = (node, p) -> {
+            if (node == b) {
+                b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+            }
+        };
+        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.TRANSPORT));
+        net.onTun = (node, p) -> { };
+        assertEquals(2, b.tun.size(), "b got the packet");
+        assertEquals(1, a.tun.size(), "a got the echo");
+        net.runFor(seconds(30));
+        assertEquals(1, a.sentOfType(MessageType.INITIATION).size(),
+                "a heard back, so no \"stopped hearing back\" handshake 15 s later");
     }
 
     private static boolean isZero(byte[] b, int off, int len) {
