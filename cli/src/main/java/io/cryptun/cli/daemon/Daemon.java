@@ -54,7 +54,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
 
     /** Starts the threads on an open TUN device, listening on {@code listenPort} (0: any free port). */
     public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend) throws BindException {
-        Device device = Device.builder().eventLog(log).build();
+        Device device = Device.builder().eventLog(log).inlineHandshakes(true).build();
         try {
             device.setMtu(tun.mtu());
         } catch (IOException e) {
