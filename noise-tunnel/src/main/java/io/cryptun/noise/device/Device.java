@@ -65,6 +65,8 @@ public final class Device {
     private volatile Identity identity;
     private volatile int mtu = 1420;
     private final boolean inlineHandshakes;
+    /** REKEY_AFTER_TIME, shorter only in soak tests (see the builder). */
+    private final long rekeyAfterTime;
     private volatile boolean up = true;
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
@@ -77,6 +79,7 @@ public final class Device {
         this.eventLog = b.eventLog;
         this.maxPeers = b.maxPeers;
         this.inlineHandshakes = b.inlineHandshakes;
+        this.rekeyAfterTime = b.rekeyAfterTime;
         this.cookieChecker = new CookieChecker(random);
         this.rateLimiter = new RateLimiter();
         this.indices = new IndexTable<>(random::nextInt);
@@ -94,6 +97,7 @@ public final class Device {
         private EventLog eventLog = EventLog.SILENT;
         private int maxPeers = Protocol.MAX_PEERS;
         private boolean inlineHandshakes;
+        private long rekeyAfterTime = Protocol.REKEY_AFTER_TIME;
 
         public Builder clock(Clock c) {
             clock = c;
@@ -122,6 +126,18 @@ public final class Device {
          */
         public Builder inlineHandshakes(boolean on) {
             inlineHandshakes = on;
+            return this;
+        }
+
+        /**
+         * For soak tests only: the initiator rekeys after this long instead of 120 s, so hours of
+         * rekeying fit into minutes. Not below REKEY_TIMEOUT, not above REKEY_AFTER_TIME.
+         */
+        public Builder rekeyAfterTimeForTesting(long nanos) {
+            if (nanos < Protocol.REKEY_TIMEOUT || nanos > Protocol.REKEY_AFTER_TIME) {
+                throw new IllegalArgumentException("rekey interval must lie between 5 and 120 seconds");
+            }
+            rekeyAfterTime = nanos;
             return this;
         }
 
@@ -448,7 +464,7 @@ public final class Device {
     /** The initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
     private void keepKeyFreshSending(Peer peer, Keypair kp, long counter, Worker w, PacketSink out, long now) {
         if (Long.compareUnsigned(counter, Protocol.REKEY_AFTER_MESSAGES) > 0
-                || (kp.initiator && now - kp.createdAt > Protocol.REKEY_AFTER_TIME)) {
+                || (kp.initiator && now - kp.createdAt > rekeyAfterTime)) {
             sendHandshakeInitiation(peer, false, w, out, now);
         }
     }
