@@ -555,11 +555,19 @@ public final class TunDevice implements Closeable {
      * @return false if the kernel refused this combination (EINVAL), true if it is now in effect
      * @throws IllegalStateException unless opened with {@link TunOptions#withVnetHeader(boolean)}
      */
+    /** The offloads last accepted by {@link #trySetOffload} (none until then). */
+    public Set<TunOffload> offloads() {
+        return activeOffloads;
+    }
+
+    private volatile Set<TunOffload> activeOffloads = java.util.Set.of();
+
     public boolean trySetOffload(Set<TunOffload> offloads) throws TunException {
         requireVnetHeader();
         enterOrThrow();
         try {
             LibC.INSTANCE.ioctl(fd, new NativeLong(Linux.TUNSETOFFLOAD), new NativeLong(TunOffload.toFlags(offloads)));
+            activeOffloads = offloads.isEmpty() ? java.util.Set.of() : java.util.Set.copyOf(java.util.EnumSet.copyOf(offloads));
             return true;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Linux.EINVAL) {

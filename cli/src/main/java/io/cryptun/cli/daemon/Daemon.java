@@ -9,6 +9,7 @@ import io.cryptun.noise.device.PacketSink;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.noise.device.Worker;
 import io.cryptun.tun.TunDevice;
+import io.cryptun.tun.TunOffload;
 import io.cryptun.tun.offload.GroCoalescer;
 import io.cryptun.tun.offload.GsoSplitException;
 import io.cryptun.tun.offload.GsoSplitter;
@@ -172,7 +173,9 @@ public final class Daemon implements AutoCloseable, UapiTarget {
      */
     private final class GroSink implements PacketSink {
         private static final int BATCH = 128;
-        private final GroCoalescer coalescer = new GroCoalescer(BATCH, false);
+        // UDP too when the device takes UDP segmentation (USO, Linux 6.2+): small-packet floods
+        // then cost one TUN write per burst as TCP does
+        private final GroCoalescer coalescer = new GroCoalescer(BATCH, tun.offloads().contains(TunOffload.USO4));
         private final byte[][] pool = new byte[BATCH][];
         private final GroCoalescer.TunWriter writer = (buf, off, len) -> tun.write(buf, off, len);
 
