@@ -172,25 +172,47 @@ public final class Processes {
             h.destroy();
         }
         long deadline = System.nanoTime() + TERMINATE_GRACE.toNanos();
-        while (handles.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+        while (handles.stream().anyMatch(Processes::running) && System.nanoTime() < deadline) {
             sleepBriefly(20);
         }
         for (ProcessHandle h : handles) {
-            if (h.isAlive()) {
+            if (running(h)) {
                 h.destroyForcibly();
             }
         }
         long killDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (handles.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < killDeadline) {
+        while (handles.stream().anyMatch(Processes::running) && System.nanoTime() < killDeadline) {
             sleepBriefly(10);
         }
         List<Long> survivors = new ArrayList<>();
         for (ProcessHandle h : handles) {
-            if (h.isAlive()) {
+            if (running(h)) {
                 survivors.add(h.pid());
             }
         }
         return survivors;
+    }
+
+    /**
+     * Alive and not a zombie. An orphan that has exited stays a zombie until PID 1 reaps it, which can take a
+     * while in containers; it holds no resources then, so it counts as ended.
+     */
+    public static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return false;
+        }
+        try {
+            String s = Files.readString(Path.of("/proc/" + h.pid() + "/stat"), StandardCharsets.ISO_8859_1);
+            int close = s.lastIndexOf(')');
+            return close < 0 || close + 2 >= s.length() || s.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false; // gone
+        }
+    }
+
+    /** {@link #running(ProcessHandle)} by PID. */
+    public static boolean running(long pid) {
+        return ProcessHandle.of(pid).map(Processes::running).orElse(false);
     }
 
     private static long parentPid(Path stat) {

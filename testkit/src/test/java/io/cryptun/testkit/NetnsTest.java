@@ -68,9 +68,9 @@ class NetnsTest {
             b.addAddress("ctvb", "198.18.0.2/24");
             a.addAddress("ctva", "fd00:198:18::1/64");
             b.addAddress("ctvb", "fd00:198:18::2/64");
-            a.exec("ping", "-c", "2", "-W", "2", "198.18.0.2").requireSuccess();
-            b.exec("ping", "-c", "2", "-W", "2", "198.18.0.1").requireSuccess();
-            a.exec("ping", "-6", "-c", "2", "-W", "2", "fd00:198:18::2").requireSuccess();
+            a.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.18.0.2").requireSuccess();
+            b.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.18.0.1").requireSuccess();
+            a.exec("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "fd00:198:18::2").requireSuccess();
             // Not reachable from the root namespace: the address exists only inside.
             String rootAddrs = Processes.run("ip", "addr").requireSuccess().stdout();
             assertFalse(rootAddrs.contains("198.18.0.1"), rootAddrs);
@@ -113,12 +113,12 @@ class NetnsTest {
                     .requireSuccess().stdout().strip());
             watched.add(detached);
             assertTrue(ns.pids().contains(detached), "pids in namespace: " + ns.pids());
-            assertTrue(ProcessHandle.of(detached).map(ProcessHandle::isAlive).orElse(false));
+            assertTrue(Processes.running(detached));
         } finally {
             ns.close();
         }
         for (long pid : watched) {
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " alive");
+            assertFalse(Processes.running(pid), "pid " + pid + " alive");
         }
         assertFalse(Files.exists(ns.path()));
         waitFor(() -> {

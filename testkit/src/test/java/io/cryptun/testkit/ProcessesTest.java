@@ -44,7 +44,7 @@ class ProcessesTest {
         } finally {
             assertTrue(Processes.terminateTree(List.of(child)).isEmpty());
         }
-        assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(Processes.running(child));
     }
 
     @Test
@@ -56,7 +56,7 @@ class ProcessesTest {
                             Duration.ofMillis(700)));
             assertTrue(e.getMessage().contains("timed out"), e.getMessage());
             long child = Long.parseLong(Files.readString(pidFile).strip());
-            assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false),
+            assertFalse(Processes.running(child),
                     "background child " + child + " survived the timeout");
         } finally {
             Files.deleteIfExists(pidFile);
@@ -76,7 +76,7 @@ class ProcessesTest {
             List<Long> survivors = Processes.terminateTree(List.of(p.pid()));
             assertTrue(survivors.isEmpty());
             for (long pid : found) {
-                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+                assertFalse(Processes.running(pid));
             }
         } finally {
             p.destroyForcibly();

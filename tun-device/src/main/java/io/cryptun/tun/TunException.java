@@ -1,5 +1,23 @@
 package io.cryptun.tun;
-// Placeholder until the tun-device module lands (being written in parallel); replaced by the real class.
-public class TunException extends java.io.IOException {
-    public TunException(String m) { super(m); }
+
+import java.io.IOException;
+
+/** A TUN device operation failed; the message says what and, where it helps, how to fix it. */
+public class TunException extends IOException {
+
+    private final int errno;
+
+    public TunException(String message) {
+        this(message, 0);
+    }
+
+    public TunException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    /** The Linux errno behind the failure, or 0 if it did not come from a system call. */
+    public int errno() {
+        return errno;
+    }
 }

@@ -45,11 +45,15 @@ public final class UdpTransport implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final int port;
+    /** The fallback socket of a namespace without IPv6. */
+    private final boolean ipv4Only;
 
     private UdpTransport(EventLoopGroup group, Channel channel) {
         this.group = group;
         this.channel = channel;
-        this.port = ((InetSocketAddress) channel.localAddress()).getPort();
+        InetSocketAddress local = (InetSocketAddress) channel.localAddress();
+        this.port = local.getPort();
+        this.ipv4Only = local.getAddress() instanceof java.net.Inet4Address;
     }
 
     /**
@@ -178,8 +182,17 @@ public final class UdpTransport implements AutoCloseable {
         return new Batch();
     }
 
-    /** An IPv4 endpoint stays IPv4: Netty maps it onto the IPv6 socket itself. */
-    private static InetSocketAddress unmapped(InetSocketAddress to) {
+    /**
+     * An IPv4 endpoint stays IPv4: Netty maps it onto the IPv6 socket itself. An IPv4-mapped IPv6
+     * endpoint (wg accepts [::ffff:a.b.c.d]:port) goes as IPv4 on an IPv4-only socket.
+     */
+    private InetSocketAddress unmapped(InetSocketAddress to) {
+        if (ipv4Only && to.getAddress() instanceof java.net.Inet6Address) {
+            InetSocketAddress plain = normalize(to);
+            if (plain.getAddress() instanceof java.net.Inet4Address) {
+                return plain;
+            }
+        }
         return to;
     }
 

@@ -2,6 +2,7 @@ package io.cryptun.cli.uapi;
 
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -74,26 +75,64 @@ public final class SetRequest {
 
     /** Parses the lines after "set=1" (without the terminating blank line). */
     public static SetRequest parse(List<String> lines) throws UapiException {
-        List<Op> ops = new ArrayList<>(lines.size());
-        boolean deviceSection = true;
+        Parser p = new Parser();
         for (String line : lines) {
+            p.line(line);
+        }
+        return p.finish();
+    }
+
+    /**
+     * Parses a request line by line as it arrives, so a large request is never held as text.
+     * The first bad line is the answer; the lines after it are still consumed (to find the end
+     * of the request) but not parsed.
+     */
+    public static final class Parser {
+        private final List<Op> ops = new ArrayList<>();
+        private boolean deviceSection = true;
+        private UapiException failure;
+
+        /** One line without its '\n' (a trailing '\r' is dropped, as wireguard-go's line scanner does). */
+        public void line(String line) {
+            if (failure != null) {
+                return;
+            }
+            if (line.endsWith("\r")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            try {
+                parseLine(line);
+            } catch (UapiException e) {
+                failure = e;
+            }
+        }
+
+        private void parseLine(String line) throws UapiException {
             int eq = line.indexOf('=');
             if (eq < 0) {
-                throw new UapiException(UapiErrno.EPROTO, "failed to parse line '" + clip(line) + "'");
+                // the line is not echoed: it may be a key sent without its name
+                throw new UapiException(UapiErrno.EPROTO, "failed to parse a line: no '='");
             }
             String key = line.substring(0, eq);
             String value = line.substring(eq + 1);
             if (key.equals("public_key")) {
                 deviceSection = false;
                 ops.add(new SelectPeer(hexKey(value, "public_key")));
-                continue;
+                return;
             }
             Op op = deviceSection ? deviceOp(key, value) : peerOp(key, value);
             if (op != null) {
                 ops.add(op);
             }
         }
-        return new SetRequest(ops);
+
+        /** The request, or the first line's failure. */
+        public SetRequest finish() throws UapiException {
+            if (failure != null) {
+                throw failure;
+            }
+            return new SetRequest(List.copyOf(ops));
+        }
     }
 
     private static Op deviceOp(String key, String value) throws UapiException {
@@ -211,7 +250,10 @@ public final class SetRequest {
         try {
             byte[] addr = IpPrefix.parseNumericAddress(host);
             long p = unsigned(port, 0xffff, "endpoint port");
-            return new InetSocketAddress(InetAddress.getByAddress(addr), (int) p);
+            // an IPv4-mapped IPv6 address stays IPv6, as wireguard-go keeps and prints it
+            // (InetAddress.getByAddress would turn it into IPv4)
+            InetAddress ip = addr.length == 16 ? Inet6Address.getByAddress(null, addr, -1) : InetAddress.getByAddress(addr);
+            return new InetSocketAddress(ip, (int) p);
         } catch (IllegalArgumentException | UnknownHostException e) {
             throw new UapiException(UapiErrno.EINVAL, "failed to set endpoint " + clip(value));
         }

@@ -6,7 +6,6 @@ import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.Peer;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
@@ -59,7 +58,7 @@ public final class UapiProtocol {
             sb.append("rx_bytes=").append(p.rxBytes()).append('\n');
             sb.append("persistent_keepalive_interval=").append(p.persistentKeepaliveSeconds()).append('\n');
             for (IpPrefix prefix : d.allowedIps().prefixesOf(p)) {
-                sb.append("allowed_ip=").append(prefix).append('\n');
+                sb.append("allowed_ip=").append(UapiText.prefix(prefix)).append('\n');
             }
         }
         return sb.toString();
@@ -77,12 +76,7 @@ public final class UapiProtocol {
 
     /** "a.b.c.d:port" or "[v6]:port", as wireguard-go prints endpoints. */
     public static String formatEndpoint(InetSocketAddress ep) {
-        byte[] a = ep.getAddress().getAddress();
-        String host = IpPrefix.hostString(a);
-        if (ep.getAddress() instanceof Inet6Address i6 && i6.getScopeId() != 0) {
-            host += "%" + i6.getScopeId();
-        }
-        return a.length == 16 ? "[" + host + "]:" + ep.getPort() : host + ":" + ep.getPort();
+        return UapiText.endpoint(ep);
     }
 
     /** Applies a set request entirely, or (throwing) not at all. */

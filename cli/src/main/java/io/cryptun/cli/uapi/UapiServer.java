@@ -17,19 +17,24 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The userspace API socket, {@code /var/run/wireguard/IFNAME.sock} (mode 0600 in a 0755 directory),
  * as every userspace WireGuard creates it so that {@code wg} and {@code wg-quick} find it.
- * Deleting the socket file stops the daemon, as with wireguard-go. At most MAX_CLIENTS at a time;
- * a client idle for IDLE_TIMEOUT is disconnected.
+ * Deleting the socket file stops the daemon, as with wireguard-go. At most MAX_CLIENTS are served
+ * at a time (a thread each); more wait in the listen backlog until one ends, and when all slots
+ * are taken, the clients that have kept theirs idle past EVICT_IDLE lose them. Any client idle
+ * for IDLE_TIMEOUT is disconnected.
  */
 public final class UapiServer implements AutoCloseable {
     public static final Path DEFAULT_DIR = Path.of("/var/run/wireguard");
-    static final int MAX_CLIENTS = 16;
+    static final int MAX_CLIENTS = 64;
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** A client that connected and said nothing for this long may give its slot to a new one. */
+    static final long EVICT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Path socketPath;
     private final ServerSocketChannel server;
@@ -37,6 +42,7 @@ public final class UapiServer implements AutoCloseable {
     private final Consumer<String> log;
     private final Runnable onSocketRemoved;
     private final Set<UapiConnection> clients = ConcurrentHashMap.newKeySet();
+    private final Semaphore slots = new Semaphore(MAX_CLIENTS);
     private final Thread acceptor;
     private final Thread watcher;
     private volatile boolean open = true;
@@ -114,24 +120,23 @@ public final class UapiServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (open) {
+            try {
+                if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                    evictIdle();
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
             SocketChannel c;
             try {
                 c = server.accept();
             } catch (IOException e) {
+                slots.release();
                 if (open) {
                     log.accept("UAPI accept failed: " + e.getMessage());
                 }
                 return;
-            }
-            reapIdle();
-            if (clients.size() >= MAX_CLIENTS) {
-                log.accept("UAPI: too many clients, refusing one");
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    // nothing to do
-                }
-                continue;
             }
             UapiConnection conn = new UapiConnection(c, protocol, log);
             clients.add(conn);
@@ -140,6 +145,7 @@ public final class UapiServer implements AutoCloseable {
                     conn.run();
                 } finally {
                     clients.remove(conn);
+                    slots.release();
                 }
             }, "cryptun-uapi-client");
             t.setDaemon(true);
@@ -147,12 +153,27 @@ public final class UapiServer implements AutoCloseable {
         }
     }
 
+    /** All slots taken: the connections that have waited past EVICT_IDLE for their client's bytes give theirs up. */
+    private void evictIdle() {
+        long now = System.nanoTime();
+        int evicted = 0;
+        for (UapiConnection c : clients) {
+            if (c.waitingForInput && now - c.lastActivity > EVICT_IDLE_NANOS) {
+                c.close();
+                evicted++;
+            }
+        }
+        if (evicted > 0) {
+            log.accept("UAPI: all " + MAX_CLIENTS + " client slots were taken; closed " + evicted + " idle connections");
+        }
+    }
+
     private void reapIdle() {
         long now = System.nanoTime();
         for (UapiConnection c : clients) {
-            if (now - c.lastActivity > IDLE_TIMEOUT_NANOS) {
+            if (c.waitingForInput && now - c.lastActivity > IDLE_TIMEOUT_NANOS) {
+                // its thread ends on the closed channel and gives the slot back
                 c.close();
-                clients.remove(c);
             }
         }
     }

@@ -252,10 +252,17 @@ public final class IpPrefix implements Comparable<IpPrefix> {
         return hostString(address) + "/" + length;
     }
 
-    /** The address as {@code wg} prints it: dotted quad, or compressed lowercase IPv6. */
+    /**
+     * The address as {@code wg} and wireguard-go print it: dotted quad, compressed lowercase IPv6
+     * (RFC 5952), and an IPv4-mapped IPv6 address as {@code ::ffff:a.b.c.d}.
+     */
     public static String hostString(byte[] address) {
         if (address.length == 4) {
             return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
+        }
+        if (isV4Mapped(address)) {
+            return "::ffff:" + (address[12] & 0xff) + "." + (address[13] & 0xff) + "." + (address[14] & 0xff) + "."
+                    + (address[15] & 0xff);
         }
         // RFC 5952: compress the longest run (>= 2) of zero groups, lowercase, no leading zeros
         int[] g = new int[8];
@@ -292,6 +299,19 @@ public final class IpPrefix implements Comparable<IpPrefix> {
             }
         }
         return sb.toString();
+    }
+
+    /** True for ::ffff:a.b.c.d. */
+    public static boolean isV4Mapped(byte[] a) {
+        if (a.length != 16) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
     }
 
     @Override

@@ -28,10 +28,13 @@ public interface TransportCipher {
             case "bc":
             case "bouncycastle":
                 return new BcTransportCipher();
+            case "sodium":
+            case "libsodium":
+                return new SodiumTransportCipher();
             case "auto":
                 return JdkTransportCipher.isAvailable() ? new JdkTransportCipher() : new BcTransportCipher();
             default:
-                throw new IllegalArgumentException("unknown crypto backend '" + backend + "' (jdk, bc, auto)");
+                throw new IllegalArgumentException("unknown crypto backend '" + backend + "' (jdk, bc, sodium, auto)");
         }
     }
 

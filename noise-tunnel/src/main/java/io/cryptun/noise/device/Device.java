@@ -806,6 +806,8 @@ public final class Device {
             if (n != Tai64n.LENGTH) {
                 hs.destroy();
                 stats.drop(DropReason.INVALID_HANDSHAKE);
+                peer.handshakeFailed("initiation did not authenticate (the peer's static key pair mismatch?)",
+                        clock.unixNanos());
                 return;
             }
             if (!Tai64n.isAfter(timestamp, peer.handshake.lastTimestamp)) {
@@ -854,6 +856,9 @@ public final class Device {
             if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) != 0) {
                 trial.destroy();
                 stats.drop(DropReason.INVALID_HANDSHAKE);
+                // it answered our initiation and knew our key (mac1), yet does not authenticate:
+                // the two sides disagree on the pre-shared key (or the peer's key is not ours to use)
+                peer.handshakeFailed("response did not authenticate (pre-shared keys differ?)", clock.unixNanos());
                 return;
             }
             hs.noise.destroy();
@@ -906,18 +911,9 @@ public final class Device {
     static byte[] ipBytes(InetSocketAddress from) {
         InetAddress a = from.getAddress();
         byte[] b = a == null ? new byte[4] : a.getAddress();
-        if (b.length == 16 && !(a instanceof Inet4Address) && isV4Mapped(b)) {
+        if (b.length == 16 && !(a instanceof Inet4Address) && io.cryptun.noise.allowedips.IpPrefix.isV4Mapped(b)) {
             return Arrays.copyOfRange(b, 12, 16);
         }
         return b;
-    }
-
-    private static boolean isV4Mapped(byte[] b) {
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
     }
 }

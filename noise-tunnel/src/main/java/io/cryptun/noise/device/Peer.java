@@ -36,6 +36,8 @@ public final class Peer {
     final AtomicLong txBytes = new AtomicLong();
     volatile long lastHandshakeUnixNanos;
     volatile boolean removed;
+    private volatile String lastHandshakeFailure;
+    private volatile long lastHandshakeFailureUnixNanos;
 
     /** The earliest deadline queued for this peer in the device's TimerQueue (owned by TimerQueue). */
     volatile long scheduledAt = TimerQueue.NEVER;
@@ -118,6 +120,27 @@ public final class Peer {
     /** Unix time of the last completed handshake in nanoseconds, or 0 if there was none. */
     public long lastHandshakeUnixNanos() {
         return lastHandshakeUnixNanos;
+    }
+
+    /**
+     * Why the last handshake with this peer failed, where that can be known (e.g. a response that
+     * does not authenticate: most often a pre-shared key mismatch); null after a success.
+     */
+    public String lastHandshakeFailure() {
+        return lastHandshakeFailure;
+    }
+
+    public long lastHandshakeFailureUnixNanos() {
+        return lastHandshakeFailureUnixNanos;
+    }
+
+    void handshakeFailed(String reason, long unixNanos) {
+        lastHandshakeFailure = reason;
+        lastHandshakeFailureUnixNanos = unixNanos;
+    }
+
+    void handshakeSucceeded() {
+        lastHandshakeFailure = null;
     }
 
     public boolean isRemoved() {

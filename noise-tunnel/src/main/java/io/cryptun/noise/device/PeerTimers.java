@@ -103,6 +103,7 @@ final class PeerTimers {
             peer.handshake.cookieRetrySent = false;
         }
         peer.lastHandshakeUnixNanos = unixNanos;
+        peer.handshakeSucceeded();
     }
 
     /** After a session's keys were derived: zero everything if no newer session comes within 540 s. */
@@ -182,6 +183,8 @@ final class PeerTimers {
             peer.device.log(EventLog.Level.VERBOSE, peer + ": handshake did not complete after "
                     + (Protocol.MAX_TIMER_HANDSHAKES + 2) + " attempts, giving up");
             sendKeepaliveAt = NEVER;
+            peer.handshakeFailed("no answer to " + (Protocol.MAX_TIMER_HANDSHAKES + 2) + " initiations",
+                    peer.device.clock.unixNanos());
             // packets that waited for this handshake are dropped; try again only when new traffic comes
             peer.flushStaged(DropReason.HANDSHAKE_TIMEOUT);
             if (zeroKeyMaterialAt == NEVER) {

@@ -93,6 +93,16 @@ class DeviceHandshakeTest {
         assertEquals(1, a.device.stats().drops(DropReason.INVALID_HANDSHAKE));
         assertNull(a.device.peers().get(0).currentKeypair());
         assertTrue(b.tun.isEmpty());
+        // and the initiator can say why
+        assertTrue(a.device.peers().get(0).lastHandshakeFailure().contains("pre-shared"));
+        // which clears once the keys agree again
+        b.device.peers().get(0).setPresharedKey(new byte[32]);
+        net.clock.advance(FakeClock.seconds(6));
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        net.pump();
+        assertNull(a.device.peers().get(0).lastHandshakeFailure());
+        // the packet that waited through the failed attempt and the new one
+        assertEquals(2, b.tun.size());
     }
 
     @Test

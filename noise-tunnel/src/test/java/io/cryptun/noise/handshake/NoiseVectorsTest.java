@@ -36,7 +36,8 @@ class NoiseVectorsTest {
         List<Map<String, Object>> vs = (List<Map<String, Object>>) root.get("vectors");
         List<Arguments> out = new ArrayList<>();
         for (Map<String, Object> v : vs) {
-            for (String backend : new String[] {"jdk", "bc"}) {
+            for (String backend : io.cryptun.noise.crypto.SodiumTransportCipher.isAvailable()
+                    ? new String[] {"jdk", "bc", "sodium"} : new String[] {"jdk", "bc"}) {
                 out.add(Arguments.of(v.get("protocol_name") + " / " + backend, v, backend));
             }
         }
