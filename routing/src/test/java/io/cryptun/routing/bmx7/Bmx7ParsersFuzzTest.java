@@ -97,6 +97,14 @@ class Bmx7ParsersFuzzTest {
         assertEquals("INTERFACES header repeats a column name", e.getMessage());
     }
 
+    @Test
+    void deepNestingIsRefusedNotAStackOverflow() {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
+        assertTrue(e.getMessage().contains("nested too deeply"), e.getMessage());
+        assertEquals(List.of(List.of()), Json.parse("[[]]"));
+    }
+
     interface Parse<T> {
         T run();
     }
