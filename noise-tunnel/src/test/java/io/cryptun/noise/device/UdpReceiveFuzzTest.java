@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <li>as is (seeds: every real capture, and the payloads of the team's wireguard-go pcap);
  * <li>an initiation of the right size with a valid mac1 (computed with the device's public key)
  *     around garbage, so it passes the DoS check and reaches the Noise code;
- * <li>the same for a response, its receiver index pointing at a live index when the input says so;
+ * <li>the same for a response, its receiver index pointing, when the input says so, at the handshake
+ *     the device has in flight (so it reaches the Noise code) or at the live session;
  * <li>a cookie reply of the right size, addressed to the live session's index;
  * <li>transport data addressed to the live session's index;
  * <li>under load: an initiation with a valid mac1 and a valid mac2 for a source chosen by the input
@@ -59,6 +60,21 @@ class UdpReceiveFuzzTest {
     /** A stranger that computes mac1 for the device under test, and mac2 once it has a cookie. */
     private static final CookieGenerator FORGER = new CookieGenerator(PAIR.a.publicKey);
     private static long executions;
+    /** The index of a handshake a started and never finished: a response for it reaches the Noise code. */
+    private static final int PENDING_HANDSHAKE_INDEX;
+
+    static {
+        PAIR.net.clock.advance(FakeClock.seconds(6));
+        Peer b = PAIR.peerOfA();
+        PAIR.a.device.sendHandshakeInitiation(b, false, PAIR.a.worker, PAIR.a, PAIR.net.clock.nanoTime());
+        PAIR.net.dropInFlight();
+        synchronized (b) {
+            if (b.handshake.state != HandshakeState.INITIATION_CREATED) {
+                throw new IllegalStateException("no handshake in flight");
+            }
+            PENDING_HANDSHAKE_INDEX = b.handshake.localIndex;
+        }
+    }
 
     @MethodSource("seeds")
     @FuzzTest(maxDuration = "30s")
@@ -86,7 +102,8 @@ class UdpReceiveFuzzTest {
             case 2: {
                 datagram = shaped(body, ResponseMessage.SIZE, MessageType.RESPONSE);
                 if (body.length > 0 && (body[0] & 1) == 1) {
-                    Bytes.writeIntLE(datagram, ResponseMessage.OFF_RECEIVER, liveIndex());
+                    Bytes.writeIntLE(datagram, ResponseMessage.OFF_RECEIVER,
+                            (body[0] & 2) == 0 ? PENDING_HANDSHAKE_INDEX : liveIndex());
                 }
                 datagram = withMac1(datagram);
                 break;
@@ -275,6 +292,9 @@ class UdpReceiveFuzzTest {
                 seeds.add(withMode(5, c));
             } else if (type == MessageType.RESPONSE) {
                 seeds.add(withMode(2, c));
+                byte[] toPending = c.clone();
+                toPending[0] = 1;
+                seeds.add(withMode(2, toPending));
             } else if (type == MessageType.COOKIE_REPLY) {
                 seeds.add(withMode(3, c));
             } else if (type == MessageType.TRANSPORT) {
