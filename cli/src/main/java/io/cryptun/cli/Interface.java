@@ -2,6 +2,7 @@ package io.cryptun.cli;
 
 import io.cryptun.cli.daemon.Daemon;
 import io.cryptun.cli.daemon.MetricsServer;
+import io.cryptun.cli.daemon.TunOffloads;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
 import io.cryptun.noise.device.Protocol;
@@ -15,6 +16,7 @@ import java.net.BindException;
  * socket, torn down together (deleting the socket file or the device stops it all).
  */
 public final class Interface implements AutoCloseable {
+    public static final int DEFAULT_MTU = 1420;
     private final Daemon daemon;
     private final UapiProtocol uapi;
     private volatile UapiServer server;
@@ -35,7 +37,10 @@ public final class Interface implements AutoCloseable {
     public static Interface start(String ifname, int listenPort, String crypto, Log log) {
         TunDevice tun;
         try {
-            tun = TunDevice.open(ifname);
+            tun = TunOffloads.open(ifname, !"off".equalsIgnoreCase(System.getenv("CRYPTUN_OFFLOAD")));
+            // wireguard-go's default: 1500 minus the IPv6 + UDP + WireGuard overhead (80 bytes),
+            // so sealed packets fit a 1500-byte path unfragmented; wg-quick and users change it after
+            tun.setMtu(DEFAULT_MTU);
         } catch (TunException e) {
             throw new UserException(e.getMessage());
         }

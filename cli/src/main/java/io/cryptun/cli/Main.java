@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             "background unless -f is given. Removing the socket or the device stops it."},
         subcommands = {
             UpCommand.class,
+            MeshCommand.class,
             DemoCommand.class,
             GenKeyCommand.class,
             PubKeyCommand.class,

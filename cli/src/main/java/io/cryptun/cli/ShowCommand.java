@@ -69,10 +69,10 @@ public final class ShowCommand implements Callable<Integer> {
             throw new UserException("Unable to access interface " + name + ": No such file or directory");
         }
         List<Map.Entry<String, String>> get;
-        Map<String, String> stats;
+        List<Map.Entry<String, String>> statLines;
         try {
             get = UapiClient.lines(UapiClient.exchange(sock, "get=1\n\n"));
-            stats = UapiClient.map(UapiClient.exchange(sock, UapiConnection.STATS_OP + "\n\n"));
+            statLines = UapiClient.lines(UapiClient.exchange(sock, UapiConnection.STATS_OP + "\n\n"));
         } catch (IOException e) {
             throw new UserException("Unable to access interface " + name + ": " + e.getMessage());
         }
@@ -125,13 +125,24 @@ public final class ShowCommand implements Callable<Integer> {
         itf.put("peers", peers);
         Map<String, Object> drops = new LinkedHashMap<>();
         Map<String, Object> events = new LinkedHashMap<>();
-        stats.forEach((k, v) -> {
+        String failingPeer = null;
+        for (Map.Entry<String, String> e : statLines) {
+            String k = e.getKey();
+            String v = e.getValue();
             if (k.startsWith("drop_")) {
                 drops.put(k.substring(5), Long.parseLong(v));
             } else if (k.startsWith("event_")) {
                 events.put(k.substring(6), Long.parseLong(v));
+            } else if (k.equals("failure_public_key")) {
+                failingPeer = Keys.toBase64(Keys.fromHex(v));
+            } else if (k.equals("failure_reason") && failingPeer != null) {
+                for (Map<String, Object> p : peers) {
+                    if (failingPeer.equals(p.get("public_key"))) {
+                        p.put("handshake_failure", v);
+                    }
+                }
             }
-        });
+        }
         itf.put("drops", drops);
         itf.put("events", events);
         return itf;
@@ -170,6 +181,9 @@ public final class ShowCommand implements Callable<Integer> {
             long tx = (Long) p.getOrDefault("tx_bytes", 0L);
             if (rx > 0 || tx > 0) {
                 sb.append("  transfer: ").append(bytes(rx)).append(" received, ").append(bytes(tx)).append(" sent\n");
+            }
+            if (p.containsKey("handshake_failure")) {
+                sb.append("  handshake failing: ").append(p.get("handshake_failure")).append('\n');
             }
             long ka = (Long) p.getOrDefault("persistent_keepalive_interval", 0L);
             if (ka > 0) {

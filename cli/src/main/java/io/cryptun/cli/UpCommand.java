@@ -62,6 +62,7 @@ public final class UpCommand implements Callable<Integer> {
                 IpCommand.run("address", "add", IpPrefix.hostString(a.address()) + "/" + a.prefixLength(), "dev", itf.name());
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");
+            itf.daemon().linkChanged();
             if (metrics != null) {
                 itf.serveMetrics(metrics);
             }

@@ -65,6 +65,8 @@ public final class TunDevice implements Closeable {
     private final int wakeFd;
     private final int controlSocket;
     private final InFlightGuard guard = new InFlightGuard();
+    /** Bytes of virtio-net header before each packet (vnet-header devices only; TUNSETVNETHDRSZ changes it). */
+    private volatile int vnetHeaderSize = 10;
     /** One struct ifreq for the control calls; guarded by its own monitor. */
     private final Memory ifreq = new Memory(Linux.SIZEOF_IFREQ);
 
@@ -289,12 +291,14 @@ public final class TunDevice implements Closeable {
                 if (n >= 0) {
                     // The kernel copies what fits, drops the rest and reports only the bytes copied; a full buffer
                     // is the only sign, and the IP length field tells whether the packet was longer.
-                    if (n >= room && !options.vnetHeader()) {
-                        int declared = declaredIpLength(dst, dst.position(), (int) n);
-                        if (declared > n) {
-                            throw new TunException("a " + declared + "-byte packet from TUN device " + name
+                    if (n >= room) {
+                        int header = options.vnetHeader() ? vnetHeaderSize : 0;
+                        int declared = declaredIpLength(dst, dst.position() + header, (int) n - header);
+                        if (declared > n - header) {
+                            throw new TunException("a " + (declared + header) + "-byte packet from TUN device " + name
                                     + " did not fit in the " + room + " bytes left in the buffer and was dropped;"
-                                    + " read into buffers of at least the MTU");
+                                    + (header == 0 ? " read into buffers of at least the MTU"
+                                            : " with offloads, read into buffers of " + header + " + 65535 bytes"));
                         }
                     }
                     dst.position(dst.position() + (int) n);
@@ -577,6 +581,7 @@ public final class TunDevice implements Closeable {
         try {
             IntByReference value = new IntByReference(size);
             LibC.INSTANCE.ioctl(fd, new NativeLong(Linux.TUNSETVNETHDRSZ), value.getPointer());
+            vnetHeaderSize = size;
         } catch (LastErrorException e) {
             throw new TunException("setting the vnet header size of TUN device " + name + " to " + size
                     + " failed: " + TunErrors.describe(e.getErrorCode()), e.getErrorCode());

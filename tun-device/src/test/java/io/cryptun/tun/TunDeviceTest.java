@@ -289,6 +289,31 @@ class TunDeviceTest {
     }
 
     @Test
+    void tooSmallBufferIsReportedWithVnetHeadersToo() throws Exception {
+        try (TunDevice tun = open(TUN, TunOptions.defaults().withVnetHeader(true))) {
+            ns.addAddress(TUN, "10.213.0.1/24");
+            tun.setUp();
+            ByteBuffer out = ByteBuffer.allocateDirect(2048);
+            out.put(new byte[10]); // virtio-net header: no offload
+            int len = IcmpPackets.ipv4EchoRequest(out.slice(), InetAddress.getByName("10.213.0.2"),
+                    InetAddress.getByName("10.213.0.1"), 7, 1, 300);
+            tun.write(out.position(0).limit(10 + len));
+            ByteBuffer small = ByteBuffer.allocateDirect(100);
+            TunException e = null;
+            for (int i = 0; i < 20 && e == null; i++) {
+                try {
+                    int n = tun.read(small.clear());
+                    assertTrue((small.get(10) & 0xf0) != 0x40, "the 328-byte reply must not come back truncated: " + n);
+                } catch (TunException ex) {
+                    e = ex;
+                }
+            }
+            assertTrue(e != null && e.getMessage().contains("338-byte packet") && e.getMessage().contains("did not fit")
+                    && e.getMessage().contains("10 + 65535"), String.valueOf(e));
+        }
+    }
+
+    @Test
     void whenNothingIsQueuedTryReadAndTimedWaitReturn() throws Exception {
         try (TunDevice tun = open(TUN)) {
             // Down interface: the kernel sends nothing to it.

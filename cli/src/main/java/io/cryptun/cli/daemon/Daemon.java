@@ -9,6 +9,10 @@ import io.cryptun.noise.device.PacketSink;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.noise.device.Worker;
 import io.cryptun.tun.TunDevice;
+import io.cryptun.tun.offload.GroCoalescer;
+import io.cryptun.tun.offload.GsoSplitException;
+import io.cryptun.tun.offload.GsoSplitter;
+import io.cryptun.tun.offload.VirtioNetHeader;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -36,10 +40,14 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private Thread handshakeWorker;
     private Thread timerThread;
     private volatile int fwmark;
+    /** Whether the TUN device speaks virtio-net headers (offloads on). */
+    private final boolean vnet;
+    private final GsoSplitter splitter = new GsoSplitter();
 
     private Daemon(Device device, TunDevice tun, Log log, String cipherBackend) {
         this.device = device;
         this.tun = tun;
+        this.vnet = tun.options().vnetHeader();
         this.log = log;
         this.cipherBackend = cipherBackend;
     }
@@ -51,6 +59,11 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             device.setMtu(tun.mtu());
         } catch (IOException e) {
             device.setMtu(1420);
+        }
+        try {
+            device.setUp(tun.isUp());
+        } catch (IOException e) {
+            device.setUp(false);
         }
         Daemon d = new Daemon(device, tun, log, cipherBackend);
         d.udp = UdpTransport.open(listenPort, d.newReceiver(), named("cryptun-udp"));
@@ -124,8 +137,67 @@ public final class Daemon implements AutoCloseable, UapiTarget {
 
     private UdpTransport.Receiver newReceiver() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
-        PacketSink sink = new Sink();
-        return (buf, off, len, from) -> device.receive(w, buf, off, len, from, sink);
+        if (!vnet) {
+            PacketSink sink = new Sink();
+            return (buf, off, len, from) -> device.receive(w, buf, off, len, from, sink);
+        }
+        GroSink sink = new GroSink();
+        return new UdpTransport.Receiver() {
+            @Override
+            public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
+                device.receive(w, buf, off, len, from, sink);
+            }
+
+            @Override
+            public void onBurstEnd() {
+                sink.flush();
+            }
+        };
+    }
+
+    /**
+     * On the UDP event loop with offloads: decrypted packets of one read burst are kept (copied, as
+     * the receive buffer is reused) and written at the burst's end, the TCP segments of a flow merged
+     * into super-packets, so the kernel sees one write (and one big receive) per flow and burst.
+     */
+    private final class GroSink implements PacketSink {
+        private static final int BATCH = 128;
+        private final GroCoalescer coalescer = new GroCoalescer(BATCH, false);
+        private final byte[][] pool = new byte[BATCH][];
+        private final GroCoalescer.TunWriter writer = (buf, off, len) -> tun.write(buf, off, len);
+
+        @Override
+        public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+            return udp.send(to, buf, off, len);
+        }
+
+        @Override
+        public void writeTun(byte[] buf, int off, int len) {
+            if (coalescer.size() == BATCH) {
+                flush();
+            }
+            int slot = coalescer.size();
+            byte[] b = pool[slot];
+            if (b == null || b.length < VirtioNetHeader.SIZE + len) {
+                b = new byte[VirtioNetHeader.SIZE + Math.max(len, 2048)];
+                pool[slot] = b;
+            }
+            System.arraycopy(buf, off, b, VirtioNetHeader.SIZE, len);
+            coalescer.add(b, VirtioNetHeader.SIZE, len);
+        }
+
+        void flush() {
+            if (coalescer.size() == 0) {
+                return;
+            }
+            try {
+                coalescer.flush(writer);
+            } catch (IOException e) {
+                if (running) {
+                    log.verbose("TUN write failed: " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** Sends through whatever socket is current, writes to the TUN device. */
@@ -137,12 +209,23 @@ public final class Daemon implements AutoCloseable, UapiTarget {
 
         @Override
         public void writeTun(byte[] buf, int off, int len) {
-            try {
+            writeTunPlain(buf, off, len);
+        }
+    }
+
+    /** One packet to the TUN device, with an empty virtio-net header in offload mode. */
+    private void writeTunPlain(byte[] buf, int off, int len) {
+        try {
+            if (vnet) {
+                byte[] b = new byte[VirtioNetHeader.SIZE + len];
+                System.arraycopy(buf, off, b, VirtioNetHeader.SIZE, len);
+                tun.write(b, 0, b.length);
+            } else {
                 tun.write(buf, off, len);
-            } catch (IOException e) {
-                if (running) {
-                    log.verbose("TUN write failed: " + e.getMessage());
-                }
+            }
+        } catch (IOException e) {
+            if (running) {
+                log.verbose("TUN write failed: " + e.getMessage());
             }
         }
     }
@@ -175,13 +258,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
 
         @Override
         public void writeTun(byte[] buf, int off, int len) {
-            try {
-                tun.write(buf, off, len);
-            } catch (IOException e) {
-                if (running) {
-                    log.verbose("TUN write failed: " + e.getMessage());
-                }
-            }
+            writeTunPlain(buf, off, len);
         }
 
         void flush() {
@@ -197,12 +274,14 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private void readTun() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         BatchingSink sink = new BatchingSink();
+        int room = vnet ? VirtioNetHeader.SIZE + Worker.MAX_PACKET : Worker.MAX_PACKET;
         ByteBuffer[] bufs = new ByteBuffer[TUN_BURST];
         int[] lengths = new int[TUN_BURST];
         for (int i = 0; i < TUN_BURST; i++) {
-            bufs[i] = ByteBuffer.allocateDirect(Worker.MAX_PACKET);
+            bufs[i] = ByteBuffer.allocateDirect(room);
         }
-        byte[] work = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
+        byte[] work = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
+        Segments segments = new Segments();
         while (running) {
             int n;
             try {
@@ -225,18 +304,82 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 }
                 return;
             }
+            if (!device.isUp()) {
+                // the kernel hands out packets only on a link that is up: the poll has not seen it yet
+                device.setUp(true);
+            }
             for (int i = 0; i < n; i++) {
                 ByteBuffer b = bufs[i];
                 b.flip();
-                b.get(work, Protocol.HEADROOM, lengths[i]);
-                b.clear();
                 try {
-                    device.sendPacket(w, work, Protocol.HEADROOM, lengths[i], sink);
+                    if (vnet) {
+                        b.get(work, 0, lengths[i]);
+                        int count = segments.split(work, lengths[i]);
+                        for (int j = 0; j < count; j++) {
+                            device.sendPacket(w, segments.out[j], Protocol.HEADROOM, segments.lengths[j], sink);
+                        }
+                    } else {
+                        b.get(work, Protocol.HEADROOM, lengths[i]);
+                        device.sendPacket(w, work, Protocol.HEADROOM, lengths[i], sink);
+                    }
                 } catch (RuntimeException e) {
                     log.error("dropped an outbound packet: " + e);
                 }
+                b.clear();
             }
             sink.flush();
+        }
+    }
+
+    /**
+     * The MTU-sized packets of one TUN read, each in its own buffer with room for the transport
+     * header before it and padding and tag after it, so the core seals them in place.
+     */
+    private final class Segments {
+        byte[][] out = new byte[64][];
+        int[] lengths = new int[64];
+        private int segmentRoom = 2048;
+
+        Segments() {
+            allocate(64, segmentRoom);
+        }
+
+        /** Splits {@code read} (header + packet); returns the packet count, 0 when it is dropped. */
+        int split(byte[] read, int len) {
+            for (int attempt = 0; attempt < 8; attempt++) {
+                try {
+                    return splitter.split(read, 0, len, out, Protocol.HEADROOM, lengths);
+                } catch (GsoSplitException e) {
+                    if (e.reason() != GsoSplitException.Reason.BUFFER_TOO_SMALL) {
+                        device.countMalformedOutbound();
+                        return 0;
+                    }
+                }
+                // more segments than buffers (a small MSS), or segments larger than the buffers: grow
+                int count;
+                try {
+                    count = splitter.packetCount(read, 0, len);
+                } catch (GsoSplitException e) {
+                    device.countMalformedOutbound();
+                    return 0;
+                }
+                if (count > out.length) {
+                    allocate(count, segmentRoom);
+                } else {
+                    allocate(out.length, Math.min(Worker.MAX_PACKET, 2 * segmentRoom));
+                }
+            }
+            device.countMalformedOutbound();
+            return 0;
+        }
+
+        private void allocate(int count, int room) {
+            segmentRoom = room;
+            out = new byte[count][];
+            lengths = new int[count];
+            for (int i = 0; i < count; i++) {
+                out[i] = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
+            }
         }
     }
 
@@ -270,9 +413,10 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             }
             long now = System.nanoTime();
             if (now - nextMtuCheck >= 0) {
-                // wg-quick and users change the MTU after start; padding must follow it
-                refreshMtu();
-                nextMtuCheck = now + 1_000_000_000L;
+                // wg-quick and users change the MTU and the link state after start: padding follows the
+                // MTU, and a link that is down sends nothing (as wireguard-go and the kernel behave)
+                refreshLink();
+                nextMtuCheck = now + LINK_POLL_NANOS;
             }
             long wait = Math.min(device.nextTimerDeadline() - System.nanoTime(), nextMtuCheck - now);
             if (wait > 0) {
@@ -281,11 +425,23 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
-    private void refreshMtu() {
+    private static final long LINK_POLL_NANOS = 250_000_000L;
+
+
+    /** Re-reads the link state now (after setting it up ourselves, say). */
+    public void linkChanged() {
+        refreshLink();
+    }
+
+    private void refreshLink() {
         try {
             int mtu = tun.mtu();
             if (mtu > 0 && mtu != device.mtu()) {
                 device.setMtu(mtu);
+            }
+            boolean up = tun.isUp();
+            if (up != device.isUp()) {
+                device.setUp(up);
             }
         } catch (IOException e) {
             // the device may be going away; the reader notices that

@@ -71,6 +71,14 @@ public final class UapiProtocol {
         sb.append("peers=").append(d.peerCount()).append('\n');
         d.stats().dropsByReason().forEach((r, n) -> sb.append("drop_").append(r.name().toLowerCase()).append('=').append(n).append('\n'));
         d.stats().eventCounts().forEach((e, n) -> sb.append("event_").append(e.name().toLowerCase()).append('=').append(n).append('\n'));
+        for (Peer p : d.peers()) {
+            String failure = p.lastHandshakeFailure();
+            if (failure != null) {
+                sb.append("failure_public_key=").append(Keys.toHex(p.publicKey())).append('\n');
+                sb.append("failure_reason=").append(failure.replace('\n', ' ')).append('\n');
+                sb.append("failure_time_sec=").append(p.lastHandshakeFailureUnixNanos() / 1_000_000_000L).append('\n');
+            }
+        }
         return sb.toString();
     }
 

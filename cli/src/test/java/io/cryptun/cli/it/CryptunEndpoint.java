@@ -9,6 +9,7 @@ import java.util.List;
 public final class CryptunEndpoint extends Endpoint {
     private Process process;
     private final List<String> extraArgs = new ArrayList<>();
+    private final List<String> jvmOptions = new ArrayList<>();
 
     public CryptunEndpoint(Netns ns, String ifname, TestKeys keys, Path workDir) {
         super(ns, ifname, keys, workDir);
@@ -18,6 +19,17 @@ public final class CryptunEndpoint extends Endpoint {
     public CryptunEndpoint withArgs(String... args) {
         extraArgs.addAll(List.of(args));
         return this;
+    }
+
+    /** Adds JVM options (before start), e.g. the launcher's heap settings for a memory bound. */
+    public CryptunEndpoint withJvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
+    /** The heap and GC settings the ./cryptun launcher runs the daemon with. */
+    public CryptunEndpoint withLauncherJvmOptions() {
+        return withJvmOptions("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-XX:MaxMetaspaceSize=64m", "-Xss512k");
     }
 
     public Path log() {
@@ -64,8 +76,9 @@ public final class CryptunEndpoint extends Endpoint {
         }
         Path config = writeSecret(ifname + ".conf", conf.toString());
         Path log = workDir.resolve(ifname + ".log");
-        List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", java(), "-jar", jar().toString(),
-                "up", ifname, "--config", config.toString()));
+        List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", java()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString(), "up", ifname, "--config", config.toString()));
         cmd.addAll(extraArgs);
         process = ns.spawn(cmd, log);
         awaitSocket(process, log);

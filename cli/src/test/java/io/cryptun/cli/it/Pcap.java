@@ -6,81 +6,126 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** A classic pcap file as tcpdump -w writes it: the captured frames, searchable for a byte pattern. */
-record Pcap(List<byte[]> frames) {
+/**
+ * Reads a classic pcap file of an Ethernet link (tcpdump -w on a veth) and says what each frame
+ * is, as far as the mesh test needs: IPv6 with its addresses, UDP with ports and payload, or
+ * ICMPv6 with its type (behind a hop-by-hop header too, as MLD reports come).
+ */
+final class Pcap {
+    private static final int LINKTYPE_ETHERNET = 1;
 
-    static Pcap read(Path file) throws IOException {
+    /** One captured frame. {@code udpPayload} is null unless it is UDP over IPv6; {@code icmp6Type} is -1 unless ICMPv6. */
+    record Frame(byte[] raw, int etherType, byte[] src, byte[] dst, int udpSrcPort, int udpDstPort, byte[] udpPayload,
+                 int icmp6Type) {
+        boolean isUdp6() {
+            return udpPayload != null;
+        }
+    }
+
+    private Pcap() {
+    }
+
+    static List<Frame> read(Path file) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
         if (b.remaining() < 24) {
-            throw new IOException(file + " is not a pcap file (" + b.remaining() + " bytes)");
+            throw new IOException(file + ": no pcap header");
         }
         int magic = b.order(ByteOrder.LITTLE_ENDIAN).getInt(0);
         if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
             b.order(ByteOrder.BIG_ENDIAN);
-        }
-        b.position(24);
-        List<byte[]> frames = new ArrayList<>();
-        while (b.remaining() >= 16) {
-            b.getInt();
-            b.getInt();
-            int captured = b.getInt();
-            b.getInt();
-            if (captured < 0 || captured > b.remaining()) {
-                break; // cut short by the capture's end
+            magic = b.getInt(0);
+            if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
+                throw new IOException(file + ": not a pcap file");
             }
-            byte[] f = new byte[captured];
-            b.get(f);
-            frames.add(f);
         }
-        return new Pcap(frames);
+        int linkType = b.getInt(20);
+        if (linkType != LINKTYPE_ETHERNET) {
+            throw new IOException(file + ": link type " + linkType + ", expected Ethernet");
+        }
+        List<Frame> out = new ArrayList<>();
+        int pos = 24;
+        while (pos + 16 <= b.limit()) {
+            int incl = b.getInt(pos + 8);
+            pos += 16;
+            if (incl < 0 || pos + incl > b.limit()) {
+                throw new IOException(file + ": truncated record");
+            }
+            out.add(frame(Arrays.copyOfRange(b.array(), pos, pos + incl)));
+            pos += incl;
+        }
+        return out;
     }
 
-    int packets() {
-        return frames.size();
+    private static int u8(byte[] f, int i) {
+        return f[i] & 0xff;
     }
 
-    long payloadBytes() {
-        long n = 0;
-        for (byte[] f : frames) {
-            n += f.length;
+    private static int u16(byte[] f, int i) {
+        return (u8(f, i) << 8) | u8(f, i + 1);
+    }
+
+    static Frame frame(byte[] f) {
+        if (f.length < 14) {
+            return new Frame(f, -1, null, null, -1, -1, null, -1);
         }
-        return n;
+        int etherType = u16(f, 12);
+        if (etherType != 0x86dd || f.length < 54) {
+            return new Frame(f, etherType, null, null, -1, -1, null, -1);
+        }
+        byte[] src = Arrays.copyOfRange(f, 22, 38);
+        byte[] dst = Arrays.copyOfRange(f, 38, 54);
+        int next = u8(f, 20);
+        int off = 54;
+        // hop-by-hop options (MLD reports carry a router alert)
+        while (next == 0 && off + 8 <= f.length) {
+            int len = (u8(f, off + 1) + 1) * 8;
+            next = u8(f, off);
+            off += len;
+        }
+        if (next == 17 && off + 8 <= f.length) {
+            return new Frame(f, etherType, src, dst, u16(f, off), u16(f, off + 2), Arrays.copyOfRange(f, off + 8, f.length), -1);
+        }
+        if (next == 58 && off + 1 <= f.length) {
+            return new Frame(f, etherType, src, dst, -1, -1, null, u8(f, off));
+        }
+        return new Frame(f, etherType, src, dst, -1, -1, null, -1);
     }
 
     /**
-     * How many frames hold any 8-byte window of the pattern repeated (ping -p repeats it, at any
-     * phase), i.e. how many frames show plaintext.
+     * The WireGuard message type of a UDP payload (1 initiation, 2 response, 3 cookie reply,
+     * 4 transport data), or -1 when the payload is not shaped like one: type byte, three zero
+     * bytes, and the fixed or padded length of that type.
      */
-    long markerWindows(byte[] pattern) {
-        byte[] repeated = new byte[pattern.length * 3];
-        for (int i = 0; i < repeated.length; i++) {
-            repeated[i] = pattern[i % pattern.length];
+    static int wireGuardType(byte[] p) {
+        if (p.length < 4 || p[1] != 0 || p[2] != 0 || p[3] != 0) {
+            return -1;
         }
-        long hits = 0;
-        for (byte[] f : frames) {
-            boolean hit = false;
-            for (int phase = 0; phase < pattern.length && !hit; phase++) {
-                hit = indexOf(f, repeated, phase, 8) >= 0;
-            }
-            if (hit) {
-                hits++;
-            }
-        }
-        return hits;
+        int type = p[0];
+        boolean ok = switch (type) {
+            case 1 -> p.length == 148;
+            case 2 -> p.length == 92;
+            case 3 -> p.length == 64;
+            // header 16 + ciphertext padded to 16 + tag 16; keepalives are 32
+            case 4 -> p.length >= 32 && (p.length - 32) % 16 == 0;
+            default -> false;
+        };
+        return ok ? type : -1;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle, int nOff, int nLen) {
+    /** True when {@code needle} occurs anywhere in {@code hay}. */
+    static boolean contains(byte[] hay, byte[] needle) {
         outer:
-        for (int i = 0; i + nLen <= hay.length; i++) {
-            for (int j = 0; j < nLen; j++) {
-                if (hay[i + j] != needle[nOff + j]) {
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
                     continue outer;
                 }
             }
-            return i;
+            return true;
         }
-        return -1;
+        return false;
     }
 }

@@ -69,8 +69,8 @@ class SecretsAndLeaksIT {
                 assertTrue(ping.succeeded(), ping + hosts.logs());
                 assertTrue(ping.stdout().contains(PINGS + " received"), ping.stdout());
 
-                Pcap outer = Pcap.read(underlay);
-                Pcap inner = Pcap.read(tunnel);
+                RawPcap outer = RawPcap.read(underlay);
+                RawPcap inner = RawPcap.read(tunnel);
                 byte[] marker = HexFormat.of().parseHex(MARKER_HEX);
                 assertTrue(inner.markerWindows(marker) >= PINGS, "the marker is visible inside the tunnel: the check works");
                 // (the capture may miss a packet at either end: tcpdump starts and stops asynchronously)

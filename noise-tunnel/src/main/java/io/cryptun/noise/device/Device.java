@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,7 +64,9 @@ public final class Device {
 
     private volatile Identity identity;
     private volatile int mtu = 1420;
+    private volatile boolean up = true;
     private volatile long underLoadUntil = Long.MIN_VALUE;
+    private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
     private volatile Boolean underLoadOverride;
 
     private Device(Builder b) {
@@ -240,6 +243,34 @@ public final class Device {
         return allowedIps;
     }
 
+    /**
+     * Follows the interface's link state, as wireguard-go and the kernel do: while down, nothing is
+     * sent or received, timers are stopped and every session is dropped (keys zeroed); on the way up,
+     * peers with a persistent keepalive send one at once. Configuration works either way.
+     */
+    public void setUp(boolean nowUp) {
+        synchronized (configLock) {
+            if (up == nowUp) {
+                return;
+            }
+            up = nowUp;
+            long now = clock.nanoTime();
+            for (Peer p : peers()) {
+                if (!nowUp) {
+                    p.timers.stop();
+                    p.zeroAndFlushAll();
+                } else if (p.persistentKeepaliveSeconds() > 0) {
+                    p.timers.armPersistentKeepaliveNow(now);
+                }
+            }
+            log(EventLog.Level.VERBOSE, "interface is " + (nowUp ? "up" : "down"));
+        }
+    }
+
+    public boolean isUp() {
+        return up;
+    }
+
     /** The TUN MTU, which caps padding (a full-MTU packet is not padded past it). */
     public void setMtu(int mtu) {
         this.mtu = mtu;
@@ -293,6 +324,10 @@ public final class Device {
      * packet is framed and sealed in place.
      */
     public void sendPacket(Worker w, byte[] buf, int off, int len, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         Peer peer;
         int version = InnerPacket.version(buf, off, len);
         if (version == 4 && len >= InnerPacket.IPV4_HEADER) {
@@ -308,6 +343,11 @@ public final class Device {
             return;
         }
         sendData(peer, w, buf, off, len, out, clock.nanoTime());
+    }
+
+    /** For the IO shell: a read from the TUN device it could not make packets of (counted, dropped). */
+    public void countMalformedOutbound() {
+        stats.drop(DropReason.BAD_OUTBOUND_PACKET);
     }
 
     private void sendData(Peer peer, Worker w, byte[] buf, int off, int len, PacketSink out, long now) {
@@ -342,6 +382,11 @@ public final class Device {
             return false;
         }
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the datagram leaves: the answer may be processed on another thread before
+        // the send returns, and its "heard back" must find this timer to cancel
+        if (len > 0) {
+            peer.timers.dataSent(now);
+        }
         int total = TransportMessage.HEADER_SIZE + sealed;
         boolean ok = out.sendDatagram(to, buf, off - TransportMessage.HEADER_SIZE, total);
         if (ok) {
@@ -349,9 +394,7 @@ public final class Device {
         } else {
             stats.drop(DropReason.SEND_FAILED);
         }
-        if (len > 0) {
-            peer.timers.dataSent(now);
-        } else {
+        if (len == 0) {
             stats.event(Stats.Event.KEEPALIVE_SENT);
         }
         return ok;
@@ -427,6 +470,12 @@ public final class Device {
                 peer.timers.handshakeAttempts = 0;
             }
             if (!forCookie && now - peer.handshake.lastSentHandshake < Protocol.REKEY_TIMEOUT) {
+                if (isRetry) {
+                    // A retransmission came due less than REKEY_TIMEOUT after another handshake message
+                    // (say our response to the peer's crossing initiation). wireguard-go drops it and,
+                    // with no traffic, the tunnel then waits for a keepalive; we retry when it may go.
+                    peer.timers.rearmRetransmit(peer.handshake.lastSentHandshake + Protocol.REKEY_TIMEOUT);
+                }
                 return;
             }
             peer.handshake.lastSentHandshake = now;
@@ -438,9 +487,11 @@ public final class Device {
         log(EventLog.Level.VERBOSE, peer + ": sending handshake initiation");
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketSent();
+        // armed before the initiation leaves: the response may complete the handshake on another
+        // thread before the send returns, and completion must find this timer to cancel
+        peer.timers.handshakeInitiated(now);
         transmit(peer, msg, InitiationMessage.SIZE, out);
         stats.event(Stats.Event.INITIATION_SENT);
-        peer.timers.handshakeInitiated(now);
     }
 
     private void transmit(Peer peer, byte[] msg, int len, PacketSink out) {
@@ -578,36 +629,91 @@ public final class Device {
     /**
      * Handles one datagram from the UDP socket: transport data is decrypted in place and written
      * to the TUN device at once; handshake messages of the exact size are queued for
-     * {@link #processHandshakes}; everything else is dropped and counted, never answered.
+     * {@link #processHandshakes} once they pass the checks that cost no Diffie-Hellman (see
+     * {@link #receiveHandshake}); everything else is dropped and counted, never answered.
      */
     public void receive(Worker w, byte[] buf, int off, int len, InetSocketAddress from, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         int type = MessageType.of(buf, off, len);
         switch (type) {
             case MessageType.TRANSPORT:
                 receiveTransport(w, buf, off, len, from, out);
                 return;
             case MessageType.INITIATION:
-                enqueueHandshake(buf, off, len, InitiationMessage.SIZE, from);
+                receiveHandshake(w, buf, off, len, InitiationMessage.SIZE, from, out);
                 return;
             case MessageType.RESPONSE:
-                enqueueHandshake(buf, off, len, ResponseMessage.SIZE, from);
+                receiveHandshake(w, buf, off, len, ResponseMessage.SIZE, from, out);
                 return;
             case MessageType.COOKIE_REPLY:
-                enqueueHandshake(buf, off, len, CookieReplyMessage.SIZE, from);
+                if (len != CookieReplyMessage.SIZE) {
+                    stats.drop(DropReason.BAD_SIZE);
+                    return;
+                }
+                enqueueHandshake(buf, off, len, from, false);
                 return;
             default:
                 stats.drop(DropReason.UNKNOWN_TYPE);
         }
     }
 
-    private void enqueueHandshake(byte[] buf, int off, int len, int size, InetSocketAddress from) {
+    /**
+     * The cheap checks of an initiation or response run on the receiving thread, so that only
+     * messages worth a Diffie-Hellman wait in the bounded handshake queue: one without a valid
+     * mac1 is dropped here, and under load one without a valid mac2 is answered with a cookie
+     * reply here, and one from a source over its rate is dropped here. A flood therefore cannot
+     * fill the queue ahead of a legitimate peer's message, which would be dropped there and
+     * retried only 5 s later; each flood message costs two or three BLAKE2s and, under load, one
+     * small AEAD seal.
+     */
+    private void receiveHandshake(Worker w, byte[] buf, int off, int len, int size, InetSocketAddress from,
+                                  PacketSink out) {
         if (len != size) {
             stats.drop(DropReason.BAD_SIZE);
             return;
         }
-        if (!handshakeQueue.offer(new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from))) {
+        if (!cookieChecker.checkMac1(buf, off, len)) {
+            stats.drop(DropReason.INVALID_MAC1);
+            return;
+        }
+        long now = clock.nanoTime();
+        boolean admitted = false;
+        if (isUnderLoad(now)) {
+            noteArrivalUnderLoad(now);
+            if (!admitUnderLoad(w, buf, off, len, from, out, now)) {
+                return;
+            }
+            admitted = true;
+        }
+        enqueueHandshake(buf, off, len, from, admitted);
+    }
+
+    private void enqueueHandshake(byte[] buf, int off, int len, InetSocketAddress from, boolean admitted) {
+        if (!handshakeQueue.offer(new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from, admitted))) {
             stats.drop(DropReason.HANDSHAKE_QUEUE_FULL);
         }
+    }
+
+    /**
+     * Under load a handshake message needs a valid mac2, or it is answered with a cookie reply
+     * and dropped; with one, its source IP must be within its rate. True when it may proceed.
+     */
+    private boolean admitUnderLoad(Worker w, byte[] msg, int off, int len, InetSocketAddress from, PacketSink out,
+                                   long now) {
+        byte[] source = cookieSource(from);
+        if (!cookieChecker.checkMac2(msg, off, len, source, now)) {
+            sendCookieReply(w, msg, off, len, from, source, out, now);
+            stats.drop(DropReason.COOKIE_REQUIRED);
+            return false;
+        }
+        if (!rateLimiter.allow(ipBytes(from), now)) {
+            stats.drop(DropReason.RATE_LIMITED);
+            return false;
+        }
+        return true;
     }
 
     private void receiveTransport(Worker w, byte[] buf, int off, int len, InetSocketAddress from, PacketSink out) {
@@ -703,6 +809,10 @@ public final class Device {
 
     /** Handles one queued handshake message: cookie reply, or initiation/response after the MAC checks. */
     public void processHandshake(Worker w, HandshakeQueue.Item item, PacketSink out) {
+        if (!up) {
+            stats.drop(DropReason.INTERFACE_DOWN);
+            return;
+        }
         long now = clock.nanoTime();
         byte[] msg = item.message();
         int type = MessageType.of(msg, 0, msg.length);
@@ -710,19 +820,13 @@ public final class Device {
             consumeCookieReply(w, msg, out, now);
             return;
         }
-        if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
-            stats.drop(DropReason.INVALID_MAC1);
-            return;
-        }
-        if (isUnderLoad(now)) {
-            byte[] source = cookieSource(item.from());
-            if (!cookieChecker.checkMac2(msg, 0, msg.length, source, now)) {
-                sendCookieReply(w, msg, item.from(), source, out, now);
-                stats.drop(DropReason.COOKIE_REQUIRED);
+        if (!item.admitted()) {
+            // queued before the load came (or handed in directly): check as on receipt
+            if (!cookieChecker.checkMac1(msg, 0, msg.length)) {
+                stats.drop(DropReason.INVALID_MAC1);
                 return;
             }
-            if (!rateLimiter.allow(ipBytes(item.from()), now)) {
-                stats.drop(DropReason.RATE_LIMITED);
+            if (isUnderLoad(now) && !admitUnderLoad(w, msg, 0, msg.length, item.from(), out, now)) {
                 return;
             }
         }
@@ -730,6 +834,19 @@ public final class Device {
             consumeInitiation(w, msg, item.from(), out, now);
         } else if (type == MessageType.RESPONSE) {
             consumeResponse(w, msg, item.from(), out, now);
+        }
+    }
+
+    /**
+     * Messages answered on receipt never reach the queue, so its depth stops showing a flood that
+     * goes on; counting them does. Another queue depth's worth of arrivals while under load keeps
+     * the state for another second, as a flood that keeps the queue full does in wireguard-go; a
+     * trickle below that rate lets it end a second after the last such count.
+     */
+    private void noteArrivalUnderLoad(long now) {
+        if (arrivalsUnderLoad.incrementAndGet() >= Protocol.UNDER_LOAD_QUEUE_DEPTH) {
+            arrivalsUnderLoad.set(0);
+            underLoadUntil = now + Protocol.UNDER_LOAD_AFTER_TIME;
         }
     }
 
@@ -745,13 +862,14 @@ public final class Device {
         return now < underLoadUntil;
     }
 
-    private void sendCookieReply(Worker w, byte[] msg, InetSocketAddress to, byte[] source, PacketSink out, long now) {
+    private void sendCookieReply(Worker w, byte[] msg, int off, int len, InetSocketAddress to, byte[] source,
+                                 PacketSink out, long now) {
         if (identity == null || to == null) {
             return;
         }
         byte[] reply = w.handshake;
-        int sender = InitiationMessage.sender(msg, 0); // same offset in a response
-        cookieChecker.createReply(msg, 0, msg.length, sender, source, now, reply, 0);
+        int sender = InitiationMessage.sender(msg, off); // same offset in a response
+        cookieChecker.createReply(msg, off, len, sender, source, now, reply, 0);
         if (out.sendDatagram(to, reply, 0, CookieReplyMessage.SIZE)) {
             stats.event(Stats.Event.COOKIE_REPLY_SENT);
         } else {
@@ -842,6 +960,34 @@ public final class Device {
         sendHandshakeResponse(peer, w, out, now);
     }
 
+    /**
+     * Retries a response that did not authenticate with the peer's alternative pre-shared keys
+     * (under the peer's lock); the one that works becomes the peer's key. Null when none does.
+     */
+    private IkHandshake tryAlternativePresharedKeys(Peer peer, byte[] msg) {
+        for (byte[] psk : peer.alternativePresharedKeys()) {
+            IkHandshake trial = peer.handshake.noise.copy();
+            trial.setPsk(psk);
+            if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) == 0) {
+                List<byte[]> others = new ArrayList<>();
+                others.add(peer.presharedKey());
+                for (byte[] k : peer.alternativePresharedKeys()) {
+                    if (!Arrays.equals(k, psk)) {
+                        others.add(k);
+                    }
+                }
+                peer.setPresharedKey(psk);
+                peer.setAlternativePresharedKeys(others);
+                log(EventLog.Level.INFO, peer + ": the peer uses another of our pre-shared keys; switched to it");
+                Keys.zero(psk);
+                return trial;
+            }
+            trial.destroy();
+            Keys.zero(psk);
+        }
+        return null;
+    }
+
     private void consumeResponse(Worker w, byte[] msg, InetSocketAddress from, PacketSink out, long now) {
         int receiver = ResponseMessage.receiver(msg, 0);
         Object entry = indices.get(receiver);
@@ -860,6 +1006,9 @@ public final class Device {
             IkHandshake trial = hs.noise.copy();
             if (trial.readMessageB(msg, ResponseMessage.OFF_NOISE, ResponseMessage.NOISE_LENGTH, EMPTY, 0) != 0) {
                 trial.destroy();
+                trial = tryAlternativePresharedKeys(peer, msg);
+            }
+            if (trial == null) {
                 stats.drop(DropReason.INVALID_HANDSHAKE);
                 // it answered our initiation and knew our key (mac1), yet does not authenticate:
                 // the two sides disagree on the pre-shared key (or the peer's key is not ours to use)
@@ -890,6 +1039,10 @@ public final class Device {
     public int tick(Worker w, PacketSink out) {
         long now = clock.nanoTime();
         List<Peer> due = timerQueue.due(now);
+        if (!up) {
+            // stopped timers: what was due is forgotten; going up re-arms what must run
+            return 0;
+        }
         for (Peer p : due) {
             p.timers.runExpired(w, out, now);
         }

@@ -2,6 +2,8 @@ package io.cryptun.noise.device;
 
 /** Why a packet was dropped: each reason is counted, none is logged per packet. */
 public enum DropReason {
+    /** the interface is down: nothing is sent or received (as wireguard-go and the kernel do) */
+    INTERFACE_DOWN,
     /** outbound: no peer's allowed IPs hold the destination */
     NO_ROUTE,
     /** outbound: the peer has no endpoint yet */

@@ -6,11 +6,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Handshake messages waiting for the handshake worker. Bounded: when full, new messages are
- * dropped (and counted) rather than queued, and its depth is what "under load" means.
+ * dropped (and counted) rather than queued, and its depth is where "under load" begins.
  */
 public final class HandshakeQueue {
-    /** One received handshake message, copied out of the receive buffer. */
-    public record Item(byte[] message, InetSocketAddress from) {
+    /**
+     * One received handshake message, copied out of the receive buffer. {@code admitted}: it
+     * already passed the under-load checks (mac1, mac2, rate limit) when it arrived.
+     */
+    public record Item(byte[] message, InetSocketAddress from, boolean admitted) {
+        /** A message not checked yet. */
+        public Item(byte[] message, InetSocketAddress from) {
+            this(message, from, false);
+        }
     }
 
     private final ArrayBlockingQueue<Item> queue;

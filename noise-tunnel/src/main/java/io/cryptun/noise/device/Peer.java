@@ -22,6 +22,8 @@ public final class Peer {
     final PeerTimers timers;
 
     private final byte[] presharedKey = new byte[32];
+    /** Other pre-shared keys the peer may be using (a mesh rotating its secret); tried on a response. */
+    private java.util.List<byte[]> alternativePresharedKeys = java.util.List.of();
     private volatile InetSocketAddress endpoint;
     private volatile int persistentKeepaliveSeconds;
 
@@ -80,6 +82,33 @@ public final class Peer {
             }
             System.arraycopy(psk, 0, presharedKey, 0, 32);
         }
+    }
+
+    /**
+     * Pre-shared keys to try, after the configured one, when a response does not authenticate: a
+     * peer may already (or still) use another one while a mesh rotates its secret. The first that
+     * authenticates becomes this peer's pre-shared key. As responder only the configured key is used.
+     */
+    public synchronized void setAlternativePresharedKeys(java.util.List<byte[]> keys) {
+        for (byte[] k : alternativePresharedKeys) {
+            Arrays.fill(k, (byte) 0);
+        }
+        java.util.List<byte[]> copy = new java.util.ArrayList<>();
+        for (byte[] k : keys) {
+            if (k.length != 32) {
+                throw new IllegalArgumentException("pre-shared key must be 32 bytes");
+            }
+            copy.add(k.clone());
+        }
+        alternativePresharedKeys = java.util.List.copyOf(copy);
+    }
+
+    synchronized java.util.List<byte[]> alternativePresharedKeys() {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        for (byte[] k : alternativePresharedKeys) {
+            out.add(k.clone());
+        }
+        return out;
     }
 
     public InetSocketAddress endpoint() {

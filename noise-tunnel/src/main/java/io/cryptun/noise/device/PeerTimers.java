@@ -94,6 +94,13 @@ final class PeerTimers {
         arm(at);
     }
 
+    /** A retransmission that could not go yet goes at {@code at} (plus jitter) instead. */
+    void rearmRetransmit(long at) {
+        long when = at + jitter();
+        retransmitHandshakeAt = when;
+        arm(when);
+    }
+
     /** After a response was consumed, or key confirmation by the first data packet. */
     void handshakeComplete(long unixNanos) {
         synchronized (peer) {
@@ -131,7 +138,7 @@ final class PeerTimers {
 
     /** Runs whichever timers are due at {@code now}, then queues the next deadline. */
     void runExpired(Worker w, PacketSink out, long now) {
-        if (peer.removed) {
+        if (peer.removed || !peer.device.isUp()) {
             return;
         }
         if (retransmitHandshakeAt <= now) {

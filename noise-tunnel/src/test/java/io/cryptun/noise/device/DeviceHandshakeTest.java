@@ -106,6 +106,39 @@ class DeviceHandshakeTest {
     }
 
     @Test
+    void initiatorFindsThePresharedKeyItsPeerUsesAmongItsAlternatives() {
+        TestNet net = new TestNet(6);
+        TestNet.Node a = net.node("a", "198.18.0.1", 1);
+        TestNet.Node b = net.node("b", "198.18.0.2", 2);
+        byte[] current = new byte[32];
+        current[0] = 1;
+        byte[] next = new byte[32];
+        next[0] = 2;
+        // a still prefers the current secret's key; b has moved on to the next one
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", current);
+        Peer aSideB = a.device.peers().get(0);
+        aSideB.setAlternativePresharedKeys(java.util.List.of(next));
+        b.device.peers().get(0).setPresharedKey(next);
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        net.pump();
+        // one round trip: the response authenticates under the alternative, which a adopts
+        assertEquals(1, a.sentOfType(MessageType.INITIATION).size());
+        assertEquals(1, b.tun.size());
+        assertArrayEquals(next, aSideB.presharedKey());
+        assertNull(aSideB.lastHandshakeFailure());
+        // and keeps the old one as an alternative (for peers still on it)
+        assertArrayEquals(current, aSideB.alternativePresharedKeys().get(0));
+        // without the right key among the alternatives it fails as before
+        byte[] other = new byte[32];
+        other[0] = 3;
+        b.device.peers().get(0).setPresharedKey(other);
+        net.clock.advance(FakeClock.seconds(200));
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        net.pump();
+        assertTrue(aSideB.lastHandshakeFailure() != null && aSideB.lastHandshakeFailure().contains("pre-shared"));
+    }
+
+    @Test
     void unknownPeerAndGarbageAreDroppedSilently() {
         TestNet net = new TestNet(4);
         TestNet.Node a = net.node("a", "198.18.0.1", 1);

@@ -22,6 +22,8 @@ public final class TestNet {
     public final FakeClock clock = new FakeClock();
     public final List<Node> nodes = new ArrayList<>();
     private final ArrayDeque<Datagram> inFlight = new ArrayDeque<>();
+    /** Devices replaced by restarts, so their counters still add up. */
+    public final List<Device> retired = new ArrayList<>();
     public final List<Datagram> wire = new ArrayList<>();
     /** Called for every packet a node writes to its TUN device. */
     public java.util.function.BiConsumer<Node, TunPacket> onTun = (n, p) -> { };
@@ -106,6 +108,7 @@ public final class TestNet {
                 q.setPersistentKeepalive(p.persistentKeepaliveSeconds());
             }
             old.removeAllPeers();
+            retired.add(old);
             device = fresh;
         }
 
@@ -158,6 +161,18 @@ public final class TestNet {
         public String toString() {
             return name;
         }
+    }
+
+    /** A counter summed over every device this network has run, restarted ones included. */
+    public long totalDrops(DropReason reason) {
+        long n = 0;
+        for (Device d : retired) {
+            n += d.stats().drops(reason);
+        }
+        for (Node node : nodes) {
+            n += node.device.stats().drops(reason);
+        }
+        return n;
     }
 
     public Node node(String name, String ip, int port) {

@@ -291,6 +291,133 @@ class TimersTest {
         assertEquals(1, b.device.stats().drops(DropReason.COOKIE_REQUIRED));
     }
 
+    @Test
+    void crossingInitiationsConvergeWithinOneRetransmission() {
+        // two jitters, as random jitter gives in practice (equal ones would cross forever)
+        net = new TestNet(23);
+        a = net.node("a", "198.18.0.1", 51820, () -> millis(10));
+        b = net.node("b", "198.18.0.2", 51821, () -> millis(250));
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
+        long t0 = net.clock.nanoTime();
+        // both sides start a handshake at the same instant; each answers the other's initiation,
+        // which makes each forget its own, so both responses are refused
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        // the response each sends arrives a little later than its initiation
+        net.clock.advance(millis(30));
+        net.pump();
+        assertNull(peerOf(a).currentKeypair());
+        assertNull(peerOf(b).currentKeypair());
+        // a retransmission due 5.2 s after the initiation is held 30 ms behind the response: it
+        // goes at response + 5 s + jitter, and the handshake completes without any traffic
+        net.runUntil(t0 + seconds(6));
+        assertNotNull(peerOf(a).currentKeypair());
+        assertNotNull(peerOf(b).currentKeypair());
+        assertEquals(1, a.tun.size());
+        assertEquals(1, b.tun.size());
+        // a's retransmission (due at 5.01 s) waited for REKEY_TIMEOUT after its response (at 30 ms)
+        List<TestNet.Datagram> inits = a.sentOfType(MessageType.INITIATION);
+        assertEquals(t0 + millis(30) + Protocol.REKEY_TIMEOUT + millis(10), inits.get(1).at());
+    }
+
+    @Test
+    void interfaceDownSendsNothingAndDropsSessionsThenComesBack() {
+        setUp(22);
+        long t = establish();
+        peerOf(b).setPersistentKeepalive(25);
+        net.runFor(seconds(1));
+        Keypair ka = peerOf(a).currentKeypair();
+        int sentByA = a.sent.size();
+        int sentByB = b.sent.size();
+        a.device.setUp(false);
+        b.device.setUp(false);
+        assertTrue(ka.keysZeroed(), "down drops sessions and zeroes their keys");
+        assertNull(peerOf(a).currentKeypair());
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        net.runFor(seconds(600));
+        assertEquals(sentByA, a.sent.size(), "a down interface sends nothing, not even on timers");
+        assertEquals(sentByB, b.sent.size());
+        assertEquals(1, a.device.stats().drops(DropReason.INTERFACE_DOWN));
+        // up again: b's persistent keepalive starts a handshake at once, and traffic flows
+        a.device.setUp(true);
+        b.device.setUp(true);
+        long upAt = net.clock.nanoTime();
+        net.runFor(0);
+        assertEquals(upAt, b.sentOfType(MessageType.INITIATION).get(b.sentOfType(MessageType.INITIATION).size() - 1).at());
+        assertNotNull(peerOf(b).currentKeypair());
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        net.pump();
+        assertEquals(2, b.tun.size());
+        assertTrue(t > 0);
+    }
+
+    /**
+     * A sink for a that, when a sends a datagram of {@code type}, delivers everything in flight
+     * before returning: the answer is processed while the sending thread is still inside its send
+     * call, the order a real socket and a busy machine can produce on another thread.
+     */
+    private PacketSink answeredBeforeSendReturns(int type) {
+        return new PacketSink() {
+            private boolean inside;
+
+            @Override
+            public boolean sendDatagram(java.net.InetSocketAddress to, byte[] buf, int off, int len) {
+                boolean ok = a.sendDatagram(to, buf, off, len);
+                if (!inside && MessageType.of(buf, off, len) == type) {
+                    inside = true;
+                    net.pump();
+                    inside = false;
+                }
+                return ok;
+            }
+
+            @Override
+            public void writeTun(byte[] buf, int off, int len) {
+                a.writeTun(buf, off, len);
+            }
+        };
+    }
+
+    private void sendFromA(byte[] packet, PacketSink sink) {
+        byte[] buf = new byte[Protocol.HEADROOM + packet.length + Protocol.TAILROOM];
+        System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
+        a.device.sendPacket(new Worker(io.cryptun.noise.crypto.TransportCipher.create("bc")), buf, Protocol.HEADROOM,
+                packet.length, sink);
+    }
+
+    @Test
+    void aRekeyAnsweredBeforeItsSendReturnsIsNotRetransmitted() {
+        setUp(22);
+        establish();
+        net.clock.advance(Protocol.REKEY_AFTER_TIME + seconds(1));
+        // this packet makes a rekey; the response is consumed before the initiation's send returns
+        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.INITIATION));
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size());
+        assertEquals(2, b.device.stats().events(Stats.Event.SESSION_ESTABLISHED));
+        net.runFor(seconds(30));
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size(), "a completed handshake is not retried 5 s later");
+    }
+
+    @Test
+    void dataAnsweredBeforeItsSendReturnsDoesNotLeadToANewHandshake() {
+        setUp(24);
+        establish();
+        net.clock.advance(seconds(1));
+        // b echoes what it receives, at once
+        net.onTun = (node, p) -> {
+            if (node == b) {
+                b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+            }
+        };
+        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.TRANSPORT));
+        net.onTun = (node, p) -> { };
+        assertEquals(2, b.tun.size(), "b got the packet");
+        assertEquals(1, a.tun.size(), "a got the echo");
+        net.runFor(seconds(30));
+        assertEquals(1, a.sentOfType(MessageType.INITIATION).size(),
+                "a heard back, so no \"stopped hearing back\" handshake 15 s later");
+    }
+
     private static boolean isZero(byte[] b, int off, int len) {
         for (int i = off; i < off + len; i++) {
             if (b[i] != 0) {

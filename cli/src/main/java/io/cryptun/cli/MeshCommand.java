@@ -1,0 +1,246 @@
+package io.cryptun.cli;
+
+import io.cryptun.cli.mesh.IpRouteTable;
+import io.cryptun.cli.mesh.MeshOptions;
+import io.cryptun.cli.mesh.PrivateKeyFile;
+import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.crypto.Keys;
+import io.cryptun.noise.crypto.X25519Keys;
+import io.cryptun.routing.CryptMode;
+import io.cryptun.routing.CryptunRecord;
+import io.cryptun.routing.NodeId;
+import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.bmx7.Bmx7ControlClient;
+import io.cryptun.routing.mesh.OfferedNetwork;
+import io.cryptun.routing.reactor.Bmx7Feed;
+import io.cryptun.routing.reactor.DevicePeerTable;
+import io.cryptun.routing.reactor.MeshConfig;
+import io.cryptun.routing.reactor.MeshReactor;
+import io.cryptun.routing.reactor.ReactorLoop;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cryptun mesh IFNAME --bmx7-dir DIR ...}: runs interface IFNAME next to a bmx7 daemon. It
+ * publishes this node's WireGuard key, port and tunnel sources through bmx7's sms plugin, offers
+ * networks as bmx7 tunnel announcements, and keeps its peers and routes in line with bmx7's view
+ * of the mesh (docs/mesh.md). Runs in the foreground until SIGINT/SIGTERM or until the device is
+ * deleted, and withdraws what it announced when it stops.
+ */
+@Command(name = "mesh", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Run interface IFNAME as a crypt-tun node of a bmx7 mesh (see docs/mesh.md).", "",
+            "A gateway: cryptun mesh ct0 --tun4 10.254.3.1/32 --tun-in gw4=10.99.0.0/16",
+            "A client:  cryptun mesh ct0 --tun4 10.254.1.1/32 --tun-out v4any=10.0.0.0/8", ""})
+public final class MeshCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IFNAME", description = "interface name (at most 15 characters)")
+    String ifname;
+
+    @Option(names = "--bmx7-dir", paramLabel = "DIR", defaultValue = "/var/run/bmx7",
+            description = "bmx7's runtimeDir: its control socket, json/ and sms/ (default: ${DEFAULT-VALUE})")
+    Path bmx7Dir;
+
+    @Option(names = "--crypt", paramLabel = "MODE", defaultValue = "require",
+            description = {"crypt-tun mode (default: ${DEFAULT-VALUE}):",
+                "require: tunnels only through WireGuard; gateways without a cryptun record are not used",
+                "prefer:  WireGuard where a gateway announces a key, bmx7's plain tunnels elsewhere",
+                "off:     no WireGuard; every search is handed to bmx7 and no key is announced"})
+    String crypt;
+
+    @Option(names = "--tun-out", paramLabel = "NAME=NETWORK[,SETTING=VALUE]...",
+            description = {"a gateway search, as bmx7's tunOut (repeatable); settings: minPrefixLen, maxPrefixLen,",
+                "hysteresis, rating, minBandwidth, gwName, gwId, allowOverlappingPrefix, breakOverlappingPrefix,",
+                "ipMetric, tableRule=PREF/TABLE (default " + MeshOptions.DEFAULT_TABLE_PREF + "/" + MeshOptions.DEFAULT_TABLE
+                    + "), proto"})
+    List<String> tunOut = new ArrayList<>();
+
+    @Option(names = "--tun-in", paramLabel = "NAME=NETWORK[,bandwidth=BITS]",
+            description = "a network this node offers as a gateway, announced as bmx7's tunIn (repeatable)")
+    List<String> tunIn = new ArrayList<>();
+
+    @Option(names = "--tun4", paramLabel = "PREFIX",
+            description = "an IPv4 tunnel source of this node (repeatable); a /32 is also put on IFNAME")
+    List<String> tun4 = new ArrayList<>();
+
+    @Option(names = "--tun6", paramLabel = "PREFIX",
+            description = "an IPv6 tunnel source of this node (repeatable); a /128 is also put on IFNAME")
+    List<String> tun6 = new ArrayList<>();
+
+    @Option(names = "--listen-port", paramLabel = "PORT", defaultValue = "51820",
+            description = "WireGuard UDP port, announced in the record (default: ${DEFAULT-VALUE})")
+    int listenPort;
+
+    @Option(names = "--private-key-file", paramLabel = "FILE",
+            description = "private key (wg genkey format, mode 0600), created if missing (default: /etc/cryptun/IFNAME.key)")
+    Path privateKeyFile;
+
+    @Option(names = "--allow-node", paramLabel = "NODEID",
+            description = "peer only with these bmx7 node ids (repeatable; default: every node)")
+    List<String> allowNodes = new ArrayList<>();
+
+    @Option(names = "--accept-client-source", paramLabel = "PREFIX",
+            description = "as a gateway, accept only clients' tunnel sources inside these prefixes (repeatable)")
+    List<String> acceptClientSources = new ArrayList<>();
+
+    @Option(names = "--keepalive", paramLabel = "SECONDS", defaultValue = "25",
+            description = {"persistent keepalive, sent by the node with the smaller public key of each pair,",
+                "0 for none (default: ${DEFAULT-VALUE})"})
+    int keepalive;
+
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1420", description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")
+    int mtu;
+
+    @Option(names = "--feed", paramLabel = "SOURCE", defaultValue = "auto",
+            description = "how to read bmx7: json (its json plugin's files), socket, or auto (default: ${DEFAULT-VALUE})")
+    String feed;
+
+    @Option(names = "--sms-name", paramLabel = "NAME", defaultValue = MeshConfig.DEFAULT_SMS_NAME,
+            description = "bmx7 sms name of the record (default: ${DEFAULT-VALUE})")
+    String smsName;
+
+    @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
+    String crypto;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on this loopback address (off by default)")
+    String metrics;
+
+    /** Everything the command line says, checked before anything is created. */
+    private record Settings(CryptMode mode, List<TunnelSearch> searches, List<OfferedNetwork> offers,
+                            List<IpPrefix> sources, Set<NodeId> allowList, List<IpPrefix> acceptedSources) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Settings s = settings();
+        Path keyFile = privateKeyFile != null ? privateKeyFile : Path.of("/etc/cryptun", ifname + ".key");
+        Log log = Log.fromEnvironment(ifname);
+        PrivateKeyFile.Loaded key = PrivateKeyFile.loadOrCreate(keyFile);
+        byte[] publicKey = X25519Keys.publicFromPrivate(key.privateKey());
+        if (key.created()) {
+            log.info("created private key file " + keyFile + " (mode 0600)");
+        }
+        Interface itf;
+        try {
+            itf = Interface.start(ifname, listenPort, crypto, log);
+            itf.daemon().device().setPrivateKey(key.privateKey());
+        } finally {
+            // the device keeps its own copy
+            Keys.zero(key.privateKey());
+        }
+        ReactorLoop loop = null;
+        try {
+            IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
+            itf.daemon().device().setMtu(mtu);
+            for (IpPrefix p : s.sources()) {
+                if (p.isIpv4() && p.length() == 32) {
+                    IpCommand.run("-4", "address", "add", p.toString(), "dev", itf.name());
+                } else if (!p.isIpv4() && p.length() == 128) {
+                    IpCommand.run("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
+                }
+            }
+            IpCommand.run("link", "set", "dev", itf.name(), "up");
+            if (metrics != null) {
+                itf.serveMetrics(metrics);
+            }
+            itf.openUapiSocket();
+
+            CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources());
+            MeshConfig config = new MeshConfig(bmx7Dir, smsName, record, s.mode(), s.searches(), s.offers(),
+                    s.allowList(), s.acceptedSources(), MeshConfig.DEFAULT_GRACE_MILLIS);
+            Bmx7ControlClient control = new Bmx7ControlClient(config.socketPath(), Duration.ofSeconds(3));
+            Bmx7Feed bmx7Feed = switch (feed) {
+                case "json" -> Bmx7Feed.json(config);
+                case "socket" -> Bmx7Feed.socket(config, control);
+                default -> Bmx7Feed.auto(config, control);
+            };
+            MeshReactor reactor = new MeshReactor(config, bmx7Feed, new DevicePeerTable(itf.daemon().device(), keepalive),
+                    new IpRouteTable(itf.name()), control, log);
+            log.info("interface " + itf.name() + " is up, public key " + Keys.toBase64(publicKey) + ", UDP port "
+                    + itf.daemon().listenPort() + ", crypt-tun " + s.mode().optionValue() + ", bmx7 at " + bmx7Dir);
+            loop = ReactorLoop.start(reactor, log);
+        } catch (IOException | RuntimeException e) {
+            if (loop != null) {
+                loop.close();
+            }
+            itf.close();
+            throw e instanceof IOException ? new UserException(e.getMessage()) : e;
+        }
+        ReactorLoop running = loop;
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                running.close();
+                itf.close();
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "cryptun-shutdown"));
+        itf.daemon().awaitStop();
+        // the device went away by itself (or a signal came): withdraw from the mesh, then end
+        stop.run();
+        return 0;
+    }
+
+    private Settings settings() {
+        if (ifname.isEmpty() || ifname.length() > 15) {
+            throw new UserException("interface name must be 1 to 15 characters");
+        }
+        CryptMode mode;
+        try {
+            mode = CryptMode.parse(crypt);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--crypt: " + e.getMessage());
+        }
+        if (listenPort < 0 || listenPort > 65535) {
+            throw new UserException("--listen-port must be 0..65535");
+        }
+        if (keepalive < 0 || keepalive > 65535) {
+            throw new UserException("--keepalive must be 0..65535 seconds");
+        }
+        if (mtu < 576 || mtu > 65535) {
+            throw new UserException("--mtu must be 576..65535");
+        }
+        if (!List.of("auto", "json", "socket").contains(feed)) {
+            throw new UserException("--feed must be auto, json or socket");
+        }
+        List<TunnelSearch> searches = parseAll("--tun-out", tunOut, MeshOptions::tunOut);
+        List<OfferedNetwork> offers = parseAll("--tun-in", tunIn, MeshOptions::tunIn);
+        List<IpPrefix> sources = new ArrayList<>(parseAll("--tun4", tun4, t -> MeshOptions.source(t, true)));
+        sources.addAll(parseAll("--tun6", tun6, t -> MeshOptions.source(t, false)));
+        Set<NodeId> allow = allowNodes.isEmpty() ? null : new TreeSet<>(parseAll("--allow-node", allowNodes, MeshOptions::nodeId));
+        List<IpPrefix> accepted = parseAll("--accept-client-source", acceptClientSources, MeshOptions::prefix);
+        try {
+            // the record's limits (16 sources per family, 1023 bytes) and the rest, before anything is created
+            byte[] placeholderKey = new byte[Keys.KEY_LENGTH];
+            java.util.Arrays.fill(placeholderKey, (byte) 1);
+            new MeshConfig(bmx7Dir, smsName, CryptunRecord.of(placeholderKey, 65535, sources), mode, searches, offers,
+                    allow, accepted, 0);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        return new Settings(mode, searches, offers, sources, allow, accepted);
+    }
+
+    private static <T> List<T> parseAll(String option, List<String> values, Function<String, T> parser) {
+        List<T> out = new ArrayList<>();
+        for (String v : values) {
+            try {
+                out.add(parser.apply(v));
+            } catch (IllegalArgumentException e) {
+                throw new UserException(option + " " + v + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+}

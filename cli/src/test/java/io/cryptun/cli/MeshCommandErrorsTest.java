@@ -1,0 +1,54 @@
+package io.cryptun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * `cryptun mesh` with bad options ends with one line naming the option and the problem, exit code
+ * 1, no stack trace, and nothing created: the options are checked before the key file and the
+ * device exist.
+ */
+class MeshCommandErrorsTest {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--crypt|maybe|require, prefer or off",
+        "--tun-out|v4any|--tun-out v4any",
+        "--tun-out|v4any=10.0.0.0/8,tableRule=60/70|above 70",
+        "--tun-in|gw=10.99.0.1/16|host bits",
+        "--tun4|2001:db8::1/128|IPv4",
+        "--tun6|10.0.0.1/32|IPv6",
+        "--allow-node|1234|node id",
+        "--listen-port|70000|listen-port",
+        "--feed|files|--feed",
+        "--sms-name|no/slash|sms name"})
+    void badOptionsEndWithOneLine(String option, String value, String expected, @TempDir Path dir) {
+        Path key = dir.resolve("k");
+        List<String> args = new ArrayList<>(List.of("mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--private-key-file", key.toString(), option, value));
+        CommandRunner.Result r = CommandRunner.run("", args.toArray(new String[0]));
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(expected), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
+        assertFalse(r.stderr().contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(key), "nothing created");
+    }
+
+    @Test
+    void aSearchNameUsedTwiceIsRefused(@TempDir Path dir) {
+        CommandRunner.Result r = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--private-key-file", dir.resolve("k").toString(), "--tun-out", "v4any=10.0.0.0/8",
+                "--tun-out", "v4any=10.1.0.0/16");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("used twice"), r.stderr());
+    }
+}

@@ -1,0 +1,61 @@
+package io.cryptun.cli.it;
+
+import io.cryptun.testkit.Netns;
+import io.cryptun.testkit.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * tcpdump on one interface of a namespace, printing one line per packet with its Unix time, into
+ * a file the test reads when it stops the capture. Ended by PID.
+ */
+final class Capture implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private boolean stopped;
+
+    private Capture(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts capturing on {@code ifname} with a pcap filter; returns once tcpdump listens. */
+    static Capture start(Netns ns, String ifname, Path log, String... filter) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-l", "-tt", "-i", ifname));
+        cmd.addAll(List.of(filter));
+        Capture c = new Capture(ns.spawn(cmd, log), log);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.readString(log).contains("listening on")) {
+            if (!c.process.isAlive() || System.nanoTime() > deadline) {
+                c.close();
+                throw new IllegalStateException("tcpdump did not start: " + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+        return c;
+    }
+
+    /** Stops the capture and returns the packet lines. */
+    List<String> stop() throws IOException, InterruptedException {
+        close();
+        List<String> packets = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (line.matches("^\\d+\\.\\d+ .*")) {
+                packets.add(line);
+            }
+        }
+        return packets;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (!stopped) {
+            stopped = true;
+            // SIGTERM: tcpdump flushes what it captured and exits
+            Processes.terminateTree(List.of(process.pid()));
+        }
+    }
+}

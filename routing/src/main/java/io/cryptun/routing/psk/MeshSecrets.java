@@ -1,0 +1,131 @@
+package io.cryptun.routing.psk;
+
+import io.cryptun.noise.crypto.Keys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The secrets a node holds, read from {@code --mesh-psk-file}: one base64 32-byte secret per line
+ * (as {@code wg genpsk} prints one), the current generation first and, during a rotation, the next
+ * one on the following line; '#' starts a comment. At most {@value #MAX_GENERATIONS}.
+ *
+ * <p>Which secret a pair uses: among the generations both nodes hold (each node announces the ids
+ * of its own in its cryptun record), the one with the smallest id, so both ends choose the same
+ * without talking. The other shared generations are kept as alternatives, which the handshake
+ * tries when the peer has moved on before this node heard about it: a rotation costs no session
+ * more than one handshake.
+ */
+public final class MeshSecrets {
+    public static final int MAX_GENERATIONS = 4;
+
+    private final List<MeshSecret> secrets;
+
+    public MeshSecrets(List<MeshSecret> secrets) {
+        if (secrets.isEmpty() || secrets.size() > MAX_GENERATIONS) {
+            throw new IllegalArgumentException("1 to " + MAX_GENERATIONS + " mesh secrets");
+        }
+        this.secrets = List.copyOf(secrets);
+    }
+
+    /**
+     * Reads the file; problems are one-line messages naming the file and line, never the secret.
+     * A file readable by group or others draws a warning, as wg-quick warns about config files.
+     */
+    public static MeshSecrets read(Path file, Consumer<String> warnings) throws IOException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot read the mesh secret file: " + e.getMessage());
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                warnings.accept(file + ": warning: the mesh secret is readable by other users; run chmod 600 on it");
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to check
+        }
+        List<MeshSecret> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            String text = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (text.isEmpty()) {
+                continue;
+            }
+            byte[] raw;
+            try {
+                raw = Keys.fromBase64(text);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ":" + (i + 1) + ": not a mesh secret (" + e.getMessage()
+                        + "; make one with `wg genpsk`)");
+            }
+            out.add(new MeshSecret(raw));
+            Keys.zero(raw);
+            if (out.size() > MAX_GENERATIONS) {
+                throw new IOException(file + ":" + (i + 1) + ": more than " + MAX_GENERATIONS + " secrets");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException(file + ": holds no mesh secret");
+        }
+        return new MeshSecrets(out);
+    }
+
+    public List<MeshSecret> all() {
+        return secrets;
+    }
+
+    /** The ids to announce, in file order. */
+    public List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        for (MeshSecret s : secrets) {
+            ids.add(s.id());
+        }
+        return ids;
+    }
+
+    /** The secret a pair uses: the smallest id both hold; empty when they share none. */
+    public Optional<MeshSecret> choose(Collection<String> peerIds) {
+        MeshSecret best = null;
+        for (MeshSecret s : secrets) {
+            if (peerIds.contains(s.id()) && (best == null || s.id().compareTo(best.id()) < 0)) {
+                best = s;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * The pre-shared keys for a peer: the chosen one first, then every other generation this node
+     * holds (as alternatives). With no shared generation, the current secret's key: the handshake
+     * then fails, visibly, which is what a closed community means.
+     */
+    public List<byte[]> pskCandidates(byte[] ourPublic, byte[] theirPublic, Collection<String> peerIds) {
+        MeshSecret first = choose(peerIds).orElse(secrets.get(0));
+        List<byte[]> out = new ArrayList<>();
+        out.add(first.pskFor(ourPublic, theirPublic));
+        for (MeshSecret s : secrets) {
+            if (s != first) {
+                out.add(s.pskFor(ourPublic, theirPublic));
+            }
+        }
+        return out;
+    }
+
+    public void destroy() {
+        for (MeshSecret s : secrets) {
+            s.destroy();
+        }
+    }
+}

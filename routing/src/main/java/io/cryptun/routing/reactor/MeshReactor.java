@@ -1,0 +1,539 @@
+package io.cryptun.routing.reactor;
+
+import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.crypto.Keys;
+import io.cryptun.noise.device.EventLog;
+import io.cryptun.routing.CryptMode;
+import io.cryptun.routing.NodeId;
+import io.cryptun.routing.RecordStatus;
+import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.bmx7.Bmx7ControlClient;
+import io.cryptun.routing.bmx7.Bmx7ControlException;
+import io.cryptun.routing.bmx7.Bmx7Description;
+import io.cryptun.routing.bmx7.GraceCache;
+import io.cryptun.routing.bmx7.Originator;
+import io.cryptun.routing.bmx7.ReceivedRecords;
+import io.cryptun.routing.mesh.LocalSettings;
+import io.cryptun.routing.mesh.MeshNode;
+import io.cryptun.routing.mesh.MeshPlan;
+import io.cryptun.routing.mesh.MeshPlanner;
+import io.cryptun.routing.mesh.MeshView;
+import io.cryptun.routing.mesh.MeshViewBuilder;
+import io.cryptun.routing.mesh.OfferedNetwork;
+import io.cryptun.routing.mesh.PlanIssue;
+import io.cryptun.routing.mesh.PlannedPeer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Keeps this node's WireGuard peers, routes and bmx7 settings in line with what bmx7 knows.
+ * Each {@link #scan} publishes this node's record (sendSms + syncSms) and offers (tunIn) where
+ * bmx7 does not have them yet, reads bmx7's view, plans with {@link MeshPlanner}, and applies the
+ * difference between that plan and what is installed: an unchanged record or route is never
+ * touched, so sessions survive bmx7's constant rewriting.
+ *
+ * <p>Sans-IO in its timing: the caller passes a monotonic clock and decides when to scan
+ * ({@link ReactorLoop} does so on file changes and periodically); {@link #dueAtMillis} says when
+ * a scan is needed even without a change (a grace period running out, a failed step to retry).
+ * Every step that fails is logged once and retried at the next scan; the rest goes on.
+ */
+public final class MeshReactor implements AutoCloseable {
+    /** While something waits for a grace period or a retry, scan this often at least. */
+    static final long RETRY_MILLIS = 1000;
+
+    private final MeshConfig config;
+    private final Bmx7Feed feed;
+    private final PeerTable peerTable;
+    private final RouteTable routeTable;
+    private final Bmx7ControlClient control;
+    private final EventLog log;
+    private final RepeatFilter once;
+    private final RecordPublisher publisher;
+    private final GraceCache<NodeId, Bmx7Description> descriptionCache;
+    private final GraceCache<NodeId, Originator> originatorCache;
+    private final ReceivedRecords records;
+
+    private MeshPlan plan = MeshPlan.EMPTY;
+    private MeshView view;
+    private NodeId lastSelf;
+    private final Map<String, PlannedPeer> peers = new TreeMap<>();
+    private final Set<TunnelRoute> routes = new TreeSet<>();
+    private final Set<TableRule> rules = new TreeSet<>();
+    private final Map<String, TunnelSearch> handoffs = new TreeMap<>();
+    private final Set<String> announcedOffers = new TreeSet<>();
+    private boolean smsSynced;
+    private boolean staleRecordChecked;
+    private boolean ownRecordSeen;
+    private boolean reinstallRoutes;
+    private Object bmx7Identity;
+    private boolean bmx7Seen;
+    private long dueAt = Long.MAX_VALUE;
+    private boolean retryWanted;
+    private boolean closed;
+
+    public MeshReactor(MeshConfig config, Bmx7Feed feed, PeerTable peerTable, RouteTable routeTable,
+                       Bmx7ControlClient control, EventLog log) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.feed = Objects.requireNonNull(feed, "feed");
+        this.peerTable = Objects.requireNonNull(peerTable, "peerTable");
+        this.routeTable = Objects.requireNonNull(routeTable, "routeTable");
+        this.control = Objects.requireNonNull(control, "control");
+        this.log = Objects.requireNonNull(log, "log");
+        this.once = new RepeatFilter(log);
+        this.publisher = new RecordPublisher(config.sendSmsDir(), config.smsName());
+        this.descriptionCache = new GraceCache<>(config.graceMillis());
+        this.originatorCache = new GraceCache<>(config.graceMillis());
+        this.records = new ReceivedRecords(config.graceMillis());
+    }
+
+    public MeshConfig config() {
+        return config;
+    }
+
+    /** The plan in force (the last one computed), {@link MeshPlan#EMPTY} before the first. */
+    public synchronized MeshPlan plan() {
+        return plan;
+    }
+
+    /** The last view of the mesh, or null before bmx7 answered. */
+    public synchronized MeshView view() {
+        return view;
+    }
+
+    /** The peers installed now, by base64 public key. */
+    public synchronized Map<String, PlannedPeer> installedPeers() {
+        return Collections.unmodifiableMap(new TreeMap<>(peers));
+    }
+
+    public synchronized Set<TunnelRoute> installedRoutes() {
+        return Collections.unmodifiableSet(new TreeSet<>(routes));
+    }
+
+    public synchronized Set<TableRule> installedRules() {
+        return Collections.unmodifiableSet(new TreeSet<>(rules));
+    }
+
+    /** The searches handed to bmx7 now, by name. */
+    public synchronized Map<String, TunnelSearch> installedHandoffs() {
+        return Collections.unmodifiableMap(new TreeMap<>(handoffs));
+    }
+
+    /** How often to read bmx7 without a change notification. */
+    public long pollMillis() {
+        return feed.pollMillis();
+    }
+
+    /** When (same clock as {@link #scan}) a scan is due even without a change; {@link Long#MAX_VALUE} if none. */
+    public synchronized long dueAtMillis() {
+        return dueAt;
+    }
+
+    /** Reads bmx7's view now and brings everything in line with it. */
+    public synchronized void scan(long nowMillis) {
+        if (closed) {
+            return;
+        }
+        retryWanted = false;
+        followBmx7Restarts();
+        publishRecord();
+        announceOffers();
+        boolean pending = readAndApply(nowMillis);
+        long retry = pending ? Math.max(20, Math.min(config.graceMillis() / 4, RETRY_MILLIS))
+                : retryWanted ? RETRY_MILLIS : -1;
+        dueAt = retry < 0 ? Long.MAX_VALUE : nowMillis + retry;
+    }
+
+    // ------------------------------------------------------------------ bmx7 settings
+
+    /**
+     * bmx7 forgets settings made through its socket when it restarts (and recreates the socket):
+     * a new socket means syncSms, tunIn and tunOut must be given again, and the routes put back
+     * in case bmx7 flushed a table it shares with cryptun.
+     */
+    private void followBmx7Restarts() {
+        Object id;
+        try {
+            id = Files.readAttributes(config.socketPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (id == null) {
+                id = Files.getLastModifiedTime(config.socketPath(), LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (IOException e) {
+            id = null;
+        }
+        if (Objects.equals(id, bmx7Identity)) {
+            return;
+        }
+        if (id == null) {
+            log.log(EventLog.Level.INFO, "bmx7's control socket " + config.socketPath() + " is gone");
+        } else if (bmx7Seen) {
+            log.log(EventLog.Level.INFO, "bmx7's control socket " + config.socketPath()
+                    + " is new (bmx7 restarted): announcing again");
+        }
+        bmx7Seen |= id != null;
+        bmx7Identity = id;
+        smsSynced = false;
+        announcedOffers.clear();
+        handoffs.clear();
+        reinstallRoutes = id != null;
+    }
+
+    private void publishRecord() {
+        if (config.mode() == CryptMode.OFF) {
+            retractStaleRecord();
+            return;
+        }
+        byte[] content = config.ownRecord().toBytes();
+        try {
+            if (publisher.publish(content)) {
+                log.log(EventLog.Level.INFO, "published this node's record in " + publisher.file() + ": "
+                        + config.ownRecord().format().trim());
+            }
+            once.clear("publish");
+        } catch (NoSuchFileException e) {
+            once.log("publish", EventLog.Level.INFO, "waiting for bmx7's sms plugin to create " + config.sendSmsDir());
+            retryWanted = true;
+            return;
+        } catch (IOException e) {
+            once.log("publish", EventLog.Level.ERROR, "cannot write " + publisher.file() + ": " + e.getMessage());
+            retryWanted = true;
+            return;
+        }
+        if (!smsSynced) {
+            smsSynced = bmx7("syncSms", "asking bmx7 to publish sms " + config.smsName(), () -> control.syncSms(config.smsName()));
+        }
+    }
+
+    /** In off mode this node announces no key: a record left by an earlier run would mislead the mesh. */
+    private void retractStaleRecord() {
+        if (staleRecordChecked) {
+            return;
+        }
+        try {
+            if (publisher.retract()) {
+                log.log(EventLog.Level.INFO, "crypt-tun is off: removed " + publisher.file() + " left by an earlier run");
+                bmx7Quietly(() -> control.removeSyncSms(config.smsName()));
+            }
+            staleRecordChecked = true;
+        } catch (IOException e) {
+            once.log("retract", EventLog.Level.ERROR, "cannot remove " + publisher.file() + ": " + e.getMessage());
+            retryWanted = true;
+        }
+    }
+
+    private void announceOffers() {
+        for (OfferedNetwork o : config.offers()) {
+            if (!announcedOffers.contains(o.name()) && bmx7("tunIn " + o.name(),
+                    "announcing " + o.network() + " as tunIn=" + o.name(),
+                    () -> control.tunIn(o.name(), o.network(), o.bandwidth()))) {
+                announcedOffers.add(o.name());
+                log.log(EventLog.Level.INFO, "offering " + o.network() + " to the mesh (bmx7 tunIn=" + o.name()
+                        + " /bandwidth=" + o.bandwidth() + ")");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ reading and planning
+
+    /** @return true when something is held over a grace period and must be looked at again soon */
+    private boolean readAndApply(long now) {
+        Bmx7Reading reading;
+        try {
+            reading = feed.read();
+            once.clear("read");
+        } catch (IOException e) {
+            once.log("read", EventLog.Level.ERROR, "cannot read bmx7's view through its " + feed.name() + ": "
+                    + e.getMessage());
+            retryWanted = true;
+            return false;
+        }
+        // json/status is rewritten in place too: caught mid-write, this node is still who it was
+        NodeId self = reading.self() != null ? reading.self() : reading.authoritative() ? null : lastSelf;
+        if (self == null) {
+            once.log("self", EventLog.Level.INFO, "waiting for bmx7 to say which node this is ("
+                    + String.join("; ", reading.problems().stream().filter(p -> p.contains("status")).toList()) + ")");
+            retryWanted = true;
+            return false;
+        }
+        once.clear("self");
+        if (!self.equals(lastSelf)) {
+            log.log(EventLog.Level.INFO, "bmx7 node id " + self + ", primary address "
+                    + IpPrefix.hostString(self.primaryAddress().getAddress()));
+            lastSelf = self;
+        }
+        Map<NodeId, Bmx7Description> descriptions = descriptionCache.update(now, reading.descriptions(),
+                gone(reading, descriptionCache.current().keySet(), reading.descriptions().keySet()));
+        Map<NodeId, Originator> originators = originatorCache.update(now, reading.originators(),
+                gone(reading, originatorCache.current().keySet(), reading.originators().keySet()));
+        Set<NodeId> without = new TreeSet<>();
+        for (Bmx7Description d : descriptions.values()) {
+            if (!d.carriesSms(config.smsName())) {
+                without.add(d.nodeId());
+            }
+        }
+        if (reading.authoritative()) {
+            without.addAll(gone(reading, records.statuses().keySet(), descriptions.keySet()));
+        }
+        ReceivedRecords.Update update = records.update(now, reading.smsContents(), without);
+        for (String w : update.warnings()) {
+            log.log(EventLog.Level.INFO, "warning: " + w);
+        }
+        boolean pending = descriptions.size() > reading.descriptions().size()
+                || originators.size() > reading.originators().size()
+                || recordsHeld(update.statuses(), reading.smsContents());
+
+        MeshView v = new MeshViewBuilder(self).descriptions(descriptions.values())
+                .originators(originators.values()).records(update.statuses()).build();
+        noteOwnRecord(v);
+        LocalSettings settings = config.settingsFor(self);
+        MeshPlan next = MeshPlanner.plan(settings, v, plan);
+        apply(DesiredState.of(next));
+        reportIssues(plan, next);
+        view = v;
+        plan = next;
+        return pending;
+    }
+
+    /** Keys to drop at once: those missing from an authoritative reading. */
+    private static Set<NodeId> gone(Bmx7Reading reading, Set<NodeId> known, Set<NodeId> present) {
+        if (!reading.authoritative()) {
+            return Set.of();
+        }
+        Set<NodeId> g = new TreeSet<>(known);
+        g.removeAll(present);
+        return g;
+    }
+
+    /** True when a record is kept only by its grace period: its file is missing or half written. */
+    private static boolean recordsHeld(Map<NodeId, RecordStatus> statuses, Map<NodeId, byte[]> contents) {
+        for (Map.Entry<NodeId, RecordStatus> e : statuses.entrySet()) {
+            if (!e.getValue().isValid()) {
+                continue;
+            }
+            byte[] b = contents.get(e.getKey());
+            if (b == null || b.length == 0 || b[b.length - 1] != '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void noteOwnRecord(MeshView v) {
+        MeshNode me = v.nodes().get(v.self());
+        boolean seen = me != null && me.record().isValid() && me.record().record().equals(config.ownRecord());
+        if (seen && !ownRecordSeen) {
+            log.log(EventLog.Level.INFO, "bmx7 carries this node's record in its description");
+        }
+        ownRecordSeen = seen;
+    }
+
+    private void reportIssues(MeshPlan before, MeshPlan after) {
+        Set<PlanIssue> old = new TreeSet<>(before.issues());
+        for (PlanIssue i : after.issues()) {
+            // a malformed record was already warned about when it was read
+            if (i.kind() != PlanIssue.Kind.MALFORMED_RECORD && !old.contains(i)) {
+                log.log(EventLog.Level.INFO, "warning: " + describe(i));
+            }
+        }
+    }
+
+    private static String describe(PlanIssue i) {
+        String who = i.node() == null ? "" : "node " + i.node().shortId() + ": ";
+        return switch (i.kind()) {
+            case NOT_ALLOWED, ADDRESS_MISMATCH, DUPLICATE_KEY, OWN_KEY -> "refusing " + who + i.detail();
+            default -> who + i.detail();
+        };
+    }
+
+    // ------------------------------------------------------------------ applying
+
+    private void apply(DesiredState want) {
+        applyPeers(want.peers());
+        boolean reinstall = reinstallRoutes;
+        reinstallRoutes = false;
+        for (TableRule r : want.rules()) {
+            if ((reinstall || !rules.contains(r)) && step("rule " + r, "adding " + r, () -> routeTable.addRule(r))) {
+                rules.add(r);
+            }
+        }
+        for (TunnelRoute r : want.routes()) {
+            if ((reinstall || !routes.contains(r)) && step("route " + r, "adding route " + r, () -> routeTable.add(r))) {
+                if (routes.add(r)) {
+                    log.log(EventLog.Level.VERBOSE, "route " + r + " through the cryptun device added");
+                }
+            }
+        }
+        for (TunnelRoute r : new ArrayList<>(routes)) {
+            if (!want.routes().contains(r) && step("route " + r, "removing route " + r, () -> routeTable.remove(r))) {
+                routes.remove(r);
+                log.log(EventLog.Level.VERBOSE, "route " + r + " removed");
+            }
+        }
+        for (TableRule r : new ArrayList<>(rules)) {
+            if (!want.rules().contains(r) && step("rule " + r, "removing " + r, () -> routeTable.removeRule(r))) {
+                rules.remove(r);
+            }
+        }
+        applyHandoffs(want.handoffs());
+    }
+
+    /** New peers first, then changes, then removals: a prefix moving between peers is never held by two. */
+    private void applyPeers(Map<String, PlannedPeer> want) {
+        for (Map.Entry<String, PlannedPeer> e : want.entrySet()) {
+            PlannedPeer p = e.getValue();
+            if (!peers.containsKey(e.getKey()) && step("peer " + e.getKey(), "adding peer " + p, () -> peerTable.add(p))) {
+                peers.put(e.getKey(), p);
+                log.log(EventLog.Level.INFO, "peer " + label(p) + " added: endpoint " + endpoint(p) + ", allowed IPs "
+                        + p.allowedIps());
+            }
+        }
+        for (Map.Entry<String, PlannedPeer> e : want.entrySet()) {
+            PlannedPeer before = peers.get(e.getKey());
+            PlannedPeer after = e.getValue();
+            if (before != null && !before.equals(after)
+                    && step("peer " + e.getKey(), "updating peer " + after, () -> peerTable.update(before, after))) {
+                peers.put(e.getKey(), after);
+                log.log(EventLog.Level.INFO, "peer " + label(after) + " updated: endpoint " + endpoint(after)
+                        + ", allowed IPs " + after.allowedIps());
+            }
+        }
+        for (Map.Entry<String, PlannedPeer> e : new ArrayList<>(peers.entrySet())) {
+            PlannedPeer p = e.getValue();
+            if (!want.containsKey(e.getKey()) && step("peer " + e.getKey(), "removing peer " + p, () -> peerTable.remove(p))) {
+                peers.remove(e.getKey());
+                log.log(EventLog.Level.INFO, "peer " + label(p) + " removed");
+            }
+        }
+    }
+
+    private void applyHandoffs(Map<String, TunnelSearch> want) {
+        for (Map.Entry<String, TunnelSearch> e : new ArrayList<>(handoffs.entrySet())) {
+            if (!e.getValue().equals(want.get(e.getKey()))
+                    && bmx7("tunOut " + e.getKey(), "withdrawing tunOut=" + e.getKey(), () -> removeTunOut(e.getKey()))) {
+                handoffs.remove(e.getKey());
+                log.log(EventLog.Level.INFO, "bmx7 no longer searches tunOut=" + e.getKey() + " for cryptun");
+            }
+        }
+        for (Map.Entry<String, TunnelSearch> e : want.entrySet()) {
+            TunnelSearch s = e.getValue();
+            if (!handoffs.containsKey(e.getKey())
+                    && bmx7("tunOut " + e.getKey(), "handing " + s.toBmx7Option() + " to bmx7", () -> control.tunOut(s))) {
+                handoffs.put(e.getKey(), s);
+                log.log(EventLog.Level.INFO, "handed to bmx7's plain tunnels: " + s.toBmx7Option());
+            }
+        }
+    }
+
+    /** A removal bmx7 refuses (it does not have that search) has still reached its goal. */
+    private void removeTunOut(String name) throws IOException {
+        try {
+            control.removeTunOut(name);
+        } catch (Bmx7ControlException e) {
+            log.log(EventLog.Level.VERBOSE, "bmx7 had no tunOut=" + name + ": " + e.getMessage());
+        }
+    }
+
+    private static String label(PlannedPeer p) {
+        return p.node().shortId() + " (key " + Keys.shortLabel(p.publicKey()) + ")";
+    }
+
+    private static String endpoint(PlannedPeer p) {
+        return "[" + IpPrefix.hostString(p.endpointAddress().getAddress()) + "]:" + p.endpointPort();
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs one step; a failure is logged once (per topic and message) and retried at the next scan. */
+    private boolean step(String topic, String what, Step s) {
+        try {
+            s.run();
+            once.clear(topic);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            once.log(topic, EventLog.Level.ERROR, what + " failed: " + e.getMessage());
+            retryWanted = true;
+            return false;
+        }
+    }
+
+    private boolean bmx7(String topic, String what, Step s) {
+        return step("bmx7 " + topic, what, s);
+    }
+
+    private void bmx7Quietly(Step s) {
+        try {
+            s.run();
+        } catch (IOException | RuntimeException e) {
+            log.log(EventLog.Level.VERBOSE, "bmx7: " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ shutting down
+
+    /**
+     * Withdraws everything this reactor put in place: first the record (so other nodes stop
+     * sending to this one), then the offers and the searches handed to bmx7, then routes, rules
+     * and peers. Failures are logged and do not stop the rest.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (config.mode() != CryptMode.OFF) {
+            try {
+                if (publisher.retract()) {
+                    log.log(EventLog.Level.INFO, "withdrew this node's record (" + publisher.file() + ")");
+                }
+            } catch (IOException e) {
+                log.log(EventLog.Level.ERROR, "cannot remove " + publisher.file() + ": " + e.getMessage());
+            }
+            if (smsSynced) {
+                bmx7Quietly(() -> control.removeSyncSms(config.smsName()));
+            }
+        }
+        for (String name : announcedOffers) {
+            bmx7Quietly(() -> control.removeTunIn(name));
+        }
+        announcedOffers.clear();
+        for (String name : handoffs.keySet()) {
+            bmx7Quietly(() -> control.removeTunOut(name));
+        }
+        handoffs.clear();
+        for (TunnelRoute r : routes) {
+            quietly("removing route " + r, () -> routeTable.remove(r));
+        }
+        routes.clear();
+        for (TableRule r : rules) {
+            quietly("removing " + r, () -> routeTable.removeRule(r));
+        }
+        rules.clear();
+        for (PlannedPeer p : peers.values()) {
+            quietly("removing peer " + label(p), () -> peerTable.remove(p));
+        }
+        peers.clear();
+    }
+
+    private void quietly(String what, Step s) {
+        try {
+            s.run();
+        } catch (IOException | RuntimeException e) {
+            log.log(EventLog.Level.ERROR, what + " failed: " + e.getMessage());
+        }
+    }
+}

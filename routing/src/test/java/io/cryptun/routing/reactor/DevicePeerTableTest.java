@@ -1,0 +1,137 @@
+package io.cryptun.routing.reactor;
+
+import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.crypto.X25519Keys;
+import io.cryptun.noise.device.Device;
+import io.cryptun.noise.device.Peer;
+import io.cryptun.routing.Fixtures;
+import io.cryptun.routing.NodeId;
+import io.cryptun.routing.mesh.PlannedPeer;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The peer table over a real WireGuard device. */
+class DevicePeerTableTest {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final NodeId C = NodeId.parse(Fixtures.C);
+    private static final NodeId D = NodeId.parse(Fixtures.D);
+
+    private static byte[] publicKey() {
+        return X25519Keys.publicFromPrivate(X25519Keys.generatePrivate(RANDOM));
+    }
+
+    private static List<IpPrefix> prefixes(String... p) {
+        return java.util.Arrays.stream(p).map(IpPrefix::parse).toList();
+    }
+
+    private static PlannedPeer planned(NodeId node, byte[] key, int port, String... allowed) {
+        return new PlannedPeer(node, key, node.primaryAddress(), port, prefixes(allowed));
+    }
+
+    private static Device device() {
+        Device d = Device.builder().build();
+        d.setPrivateKey(X25519Keys.generatePrivate(RANDOM));
+        return d;
+    }
+
+    @Test
+    void addInstallsKeyEndpointAllowedIpsAndKeepalive() {
+        Device dev = device();
+        byte[] key = publicKey();
+        new DevicePeerTable(dev, 25).add(planned(C, key, 51820, "10.99.0.0/16", "2001:db8:99::/48"));
+        Peer p = dev.peer(key);
+        assertEquals(new InetSocketAddress(C.primaryAddress(), 51820), p.endpoint());
+        assertEquals(prefixes("10.99.0.0/16", "2001:db8:99::/48"), dev.allowedIps().prefixesOf(p));
+        boolean ownIsSmaller = java.util.Arrays.compareUnsigned(dev.publicKey(), key) < 0;
+        assertEquals(ownIsSmaller ? 25 : 0, p.persistentKeepaliveSeconds());
+    }
+
+    @Test
+    void onlyTheSmallerKeyKeepsTheTunnelUp() {
+        byte[] low = new byte[32];
+        byte[] high = new byte[32];
+        java.util.Arrays.fill(high, (byte) 0xff);
+        high[31] = 0x7f;
+        low[31] = 1;
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 25);
+        t.add(planned(C, low, 51820, "10.1.0.0/16"));
+        t.add(planned(D, high, 51820, "10.2.0.0/16"));
+        // a generated key is all but certainly between 00..01 and ff..7f
+        assertEquals(0, dev.peer(low).persistentKeepaliveSeconds(), "the peer with the smaller key keeps it up");
+        assertEquals(25, dev.peer(high).persistentKeepaliveSeconds());
+    }
+
+    @Test
+    void updateChangesOnlyWhatDiffersAndKeepsThePeer() throws Exception {
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 0);
+        byte[] key = publicKey();
+        PlannedPeer v1 = planned(C, key, 51820, "10.99.0.0/16", "10.254.3.1/32");
+        t.add(v1);
+        Peer p = dev.peer(key);
+        // the peer roamed: WireGuard learned another source address from its packets
+        InetSocketAddress roamed = new InetSocketAddress(InetAddress.getByName("fd70::99"), 40000);
+        p.setEndpoint(roamed);
+
+        PlannedPeer v2 = planned(C, key, 51820, "10.254.3.1/32", "10.77.0.0/16");
+        t.update(v1, v2);
+        assertSame(p, dev.peer(key), "the same peer, with its sessions");
+        assertFalse(p.isRemoved());
+        assertEquals(roamed, p.endpoint(), "an endpoint the plan did not change is left alone");
+        assertEquals(prefixes("10.254.3.1/32", "10.77.0.0/16"), dev.allowedIps().prefixesOf(p));
+
+        PlannedPeer v3 = planned(C, key, 51999, "10.254.3.1/32", "10.77.0.0/16");
+        t.update(v2, v3);
+        assertSame(p, dev.peer(key));
+        assertEquals(new InetSocketAddress(C.primaryAddress(), 51999), p.endpoint(), "a planned port change is applied");
+    }
+
+    @Test
+    void aPrefixMovingToAnotherPeerStaysWithTheNewOne() {
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 0);
+        byte[] kc = publicKey();
+        byte[] kd = publicKey();
+        PlannedPeer c1 = planned(C, kc, 51820, "10.99.0.0/16", "10.254.3.1/32");
+        t.add(c1);
+        // the reactor adds and updates before it removes: D takes the prefix, then C lets go of it
+        t.add(planned(D, kd, 51820, "10.99.0.0/16"));
+        t.update(c1, planned(C, kc, 51820, "10.254.3.1/32"));
+        assertSame(dev.peer(kd), dev.allowedIps().ownerOf(IpPrefix.parse("10.99.0.0/16")));
+        assertEquals(prefixes("10.254.3.1/32"), dev.allowedIps().prefixesOf(dev.peer(kc)));
+    }
+
+    @Test
+    void removeDropsThePeerAndAPeerRemovedBehindItsBackIsPutBack() {
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 0);
+        byte[] key = publicKey();
+        PlannedPeer v1 = planned(C, key, 51820, "10.99.0.0/16");
+        t.add(v1);
+        dev.removePeer(dev.peer(key));
+        PlannedPeer v2 = planned(C, key, 51820, "10.99.0.0/16", "10.98.0.0/16");
+        t.update(v1, v2);
+        assertEquals(prefixes("10.98.0.0/16", "10.99.0.0/16"), dev.allowedIps().prefixesOf(dev.peer(key)));
+        t.remove(v2);
+        assertNull(dev.peer(key));
+        assertEquals(0, dev.allowedIps().size());
+    }
+
+    @Test
+    void aPeerWithTheInterfacesOwnKeyIsRefused() {
+        Device dev = device();
+        assertThrows(IllegalStateException.class, () -> new DevicePeerTable(dev, 0).add(planned(C, dev.publicKey(), 51820)));
+        assertEquals(0, dev.peerCount());
+    }
+}

@@ -1,0 +1,550 @@
+package io.cryptun.tun.offload;
+
+import static io.cryptun.tun.offload.BigEndian.putU16;
+import static io.cryptun.tun.offload.BigEndian.u16;
+import static io.cryptun.tun.offload.BigEndian.u32;
+import static io.cryptun.tun.offload.InternetChecksum.PROTO_TCP;
+import static io.cryptun.tun.offload.InternetChecksum.PROTO_UDP;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Merges a batch of IP packets bound for a TUN device with {@code IFF_VNET_HDR} into as few writes as possible (the
+ * writer's half of TSO/USO, after wireguard-go's {@code handleGRO}): consecutive TCP segments of one connection become
+ * one super-packet of up to 64 KiB that the kernel takes in one write and treats like a GRO packet.
+ *
+ * <p>A TCP packet joins the latest super-packet of its flow (same IP version, addresses and ports) when
+ * <ul>
+ *   <li>both have no IPv4 options, are not fragments, and have equal IPv4 TOS, DF bit and TTL, or equal IPv6
+ *       version/traffic class/flow label and hop limit (no extension headers);</li>
+ *   <li>its only TCP flags are ACK or ACK|PSH, and the super-packet has no PSH yet (PSH ends a super-packet);</li>
+ *   <li>its TCP header equals the first segment's apart from sequence number, flags and checksum: same length, ACK
+ *       number, window, urgent pointer and options (timestamps...);</li>
+ *   <li>its sequence number follows the super-packet's last byte, and its payload is not larger than the first
+ *       segment's ({@code gso_size}); a smaller segment ends the super-packet;</li>
+ *   <li>the result stays within 65535 bytes and {@link #MAX_SEGMENTS} segments;</li>
+ *   <li>both its TCP checksum and the first segment's are valid: the kernel recomputes the checksum of a merged
+ *       packet, so merging a corrupt segment would hide the corruption.</li>
+ * </ul>
+ * With UDP GRO enabled (only when the device accepted {@code TUN_F_USO4|TUN_F_USO6}), UDP datagrams of one flow with
+ * equal IP headers are merged likewise into {@code GSO_UDP_L4} packets (every datagram as large as the first,
+ * except a smaller last one; zero checksums are never merged).
+ *
+ * <p>Order within a flow is preserved: a packet only ever joins the flow's <em>latest</em> super-packet, and any
+ * packet of the flow that does not join (a pure ACK, a SYN/FIN/RST, a gap in sequence numbers, a bad checksum) ends
+ * it. Writes come out in the order of their first packet. (wireguard-go also prepends out-of-order segments; this
+ * class does not, by design.) Non-first IPv4/IPv6 fragments carry no ports and are written as they are.
+ *
+ * <p>A merged packet gets a virtio-net header {@code GSO_TCPV4}/{@code GSO_TCPV6}/{@code GSO_UDP_L4} with
+ * {@code NEEDS_CSUM}, {@code csum_start} = IP header length, {@code csum_offset} = 16 (TCP) or 6 (UDP), and its
+ * transport checksum field set to the pseudo-header sum as the kernel expects for a partial checksum; its IPv4 total
+ * length and header checksum (or IPv6 payload length) and UDP length are rewritten. Every other packet is written
+ * unchanged after an all-zero header ({@code GSO_NONE}).
+ *
+ * <p>Use: {@link #add} the packets of one burst (they are not copied: each must stay unchanged until {@link #flush}
+ * returns), then {@link #flush} them to the device. A packet written unmerged that starts at least 10 bytes into its
+ * array gets its virtio-net header written into those 10 bytes before it (no copy; give every packet that much
+ * headroom, e.g. the space of the WireGuard header, and let no not-yet-written packet lie there); other packets and
+ * all merged ones are assembled in a 64 KiB buffer owned by the instance. Nothing is allocated per packet. One
+ * instance per writing thread; not thread-safe.
+ */
+public final class GroCoalescer {
+
+    /** Receives the writes: each starts with the 10-byte virtio-net header. */
+    @FunctionalInterface
+    public interface TunWriter {
+        void write(byte[] buf, int off, int len) throws IOException;
+    }
+
+    /**
+     * Most segments merged into one write. The kernel rejects UDP super-packets of more than 64 segments
+     * ({@code UDP_MAX_SEGMENTS} before 6.11); TCP uses the same bound, which 64 KiB of MTU-sized segments never hits.
+     */
+    public static final int MAX_SEGMENTS = 64;
+    /** Largest IP packet written (the IPv4 total length field; also applied to IPv6). */
+    public static final int MAX_PACKET = 65535;
+    /** The batch size wireguard-go uses. */
+    public static final int DEFAULT_MAX_PACKETS = 128;
+
+    private static final int TCP_ACK = 0x10;
+    private static final int TCP_PSH = 0x08;
+
+    private static final byte KIND_NONE = 0;
+    private static final byte KIND_TCP4 = 1;
+    private static final byte KIND_TCP6 = 2;
+    private static final byte KIND_UDP4 = 3;
+    private static final byte KIND_UDP6 = 4;
+
+    private static final byte OPEN = 1;      // later packets of the flow may still join
+    private static final byte VERIFIED = 2;  // the first packet's transport checksum was checked and is valid
+    private static final byte PSH = 4;       // a joined packet had PSH: set it on the super-packet
+
+    private final int capacity;
+    private final boolean udpGro;
+
+    private final byte[][] pktBuf;
+    private final int[] pktOff;
+    private final int[] pktLen;
+    private final int[] pktNext;
+    private int packets;
+
+    private final int[] itemHead;
+    private final int[] itemTail;
+    private final int[] itemCount;
+    private final int[] itemPayload;
+    private final int[] itemGsoSize;
+    private final int[] itemNextSeq;
+    private final int[] itemL4;
+    private final int[] itemHdrLen;
+    private final byte[] itemKind;
+    private final byte[] itemState;
+    private int items;
+
+    private final FlowTable flows;
+    private final FlowTable.Matcher matcher = this::sameFlow;
+    private final byte[] scratch = new byte[VirtioNetHeader.SIZE + MAX_PACKET];
+    private final VirtioNetHeader header = new VirtioNetHeader();
+
+    // What parse() found out about the packet being added.
+    private byte pKind;
+    private int pL4;
+    private int pThLen;
+    private int pPayload;
+    private int pSeq;
+    private boolean pPsh;
+    private boolean pMergeable;
+    private int pHash;
+
+    private long merged;
+    private long superPackets;
+    private long checksumFailures;
+    private long dropped;
+
+    /** A coalescer for batches of up to {@link #DEFAULT_MAX_PACKETS} packets, TCP only. */
+    public GroCoalescer() {
+        this(DEFAULT_MAX_PACKETS, false);
+    }
+
+    /**
+     * @param maxPackets most packets per batch (1..65535)
+     * @param udpGro     also merge UDP datagrams into {@code GSO_UDP_L4} writes; only if the device accepted
+     *                   {@code TUN_F_USO4|TUN_F_USO6} (kernel 6.2+), older kernels reject such writes
+     */
+    public GroCoalescer(int maxPackets, boolean udpGro) {
+        if (maxPackets < 1 || maxPackets > 65535) {
+            throw new IllegalArgumentException("maxPackets must be 1..65535: " + maxPackets);
+        }
+        this.capacity = maxPackets;
+        this.udpGro = udpGro;
+        pktBuf = new byte[maxPackets][];
+        pktOff = new int[maxPackets];
+        pktLen = new int[maxPackets];
+        pktNext = new int[maxPackets];
+        itemHead = new int[maxPackets];
+        itemTail = new int[maxPackets];
+        itemCount = new int[maxPackets];
+        itemPayload = new int[maxPackets];
+        itemGsoSize = new int[maxPackets];
+        itemNextSeq = new int[maxPackets];
+        itemL4 = new int[maxPackets];
+        itemHdrLen = new int[maxPackets];
+        itemKind = new byte[maxPackets];
+        itemState = new byte[maxPackets];
+        flows = new FlowTable(maxPackets);
+    }
+
+    /**
+     * Adds one IP packet to the batch. The packet is referenced, not copied, until {@link #flush} returns. An empty
+     * packet is dropped (and counted).
+     *
+     * @return false if the batch is full (flush, then add again); true otherwise
+     * @throws IndexOutOfBoundsException if {@code off}/{@code len} lie outside {@code buf}
+     */
+    public boolean add(byte[] buf, int off, int len) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (packets == capacity) {
+            return false;
+        }
+        if (len == 0) {
+            dropped++;
+            return true;
+        }
+        int idx = packets++;
+        pktBuf[idx] = buf;
+        pktOff[idx] = off;
+        pktLen[idx] = len;
+        pktNext[idx] = -1;
+        if (!parse(buf, off, len)) {
+            newItem(idx, KIND_NONE, false);
+            return true;
+        }
+        int slot = flows.find(pHash, idx, matcher);
+        int latest = flows.itemAt(slot);
+        if (latest >= 0 && pMergeable && tryJoin(latest, idx)) {
+            return true;
+        }
+        flows.set(slot, pHash, newItem(idx, pKind, pMergeable));
+        return true;
+    }
+
+    /** Packets added since the last flush. */
+    public int size() {
+        return packets;
+    }
+
+    /** Most packets per batch. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Writes the batch, one call of {@code writer} per resulting packet, in order, and empties the batch (also when
+     * the writer throws; the rest of the batch is then dropped).
+     *
+     * @return the number of writes made
+     * @throws IOException what the writer threw
+     */
+    public int flush(TunWriter writer) throws IOException {
+        int writes = 0;
+        try {
+            for (int item = 0; item < items; item++) {
+                if (itemCount[item] == 1) {
+                    if (writeSingle(itemHead[item], writer)) {
+                        writes++;
+                    }
+                } else {
+                    writeMerged(item, writer);
+                    writes++;
+                }
+            }
+        } finally {
+            clear();
+        }
+        return writes;
+    }
+
+    /** Empties the batch without writing it. */
+    public void clear() {
+        flows.clear();
+        Arrays.fill(pktBuf, 0, packets, null);
+        packets = 0;
+        items = 0;
+    }
+
+    /** Packets that were merged into a preceding packet of their flow (so: writes saved), since creation. */
+    public long mergedPackets() {
+        return merged;
+    }
+
+    /** Writes that carried more than one packet, since creation. */
+    public long superPackets() {
+        return superPackets;
+    }
+
+    /** Packets not merged because their transport checksum (or their first segment's) was wrong. */
+    public long checksumFailures() {
+        return checksumFailures;
+    }
+
+    /** Packets dropped: empty ones, and ones larger than 65535 bytes without 10 bytes of headroom. */
+    public long droppedPackets() {
+        return dropped;
+    }
+
+    // ---------------------------------------------------------------- classification
+
+    /**
+     * Finds the packet's flow and whether it may be merged; false if it has no TCP/UDP flow (other protocols,
+     * non-first fragments, truncated headers). Sets the p* fields.
+     */
+    private boolean parse(byte[] b, int o, int n) {
+        if (n < 20) {
+            return false;
+        }
+        int version = (b[o] & 0xff) >>> 4;
+        boolean mergeable = true;
+        int l4;
+        int proto;
+        if (version == 4) {
+            int ihl = (b[o] & 0xf) * 4;
+            if (ihl < 20 || ihl > n) {
+                return false;
+            }
+            int frag = u16(b, o + 6);
+            if ((frag & 0x1fff) != 0) {
+                return false;
+            }
+            if ((frag & 0x2000) != 0 || ihl != 20 || u16(b, o + 2) != n
+                    || !InternetChecksum.ipv4HeaderValid(b, o, ihl)) {
+                mergeable = false;
+            }
+            proto = b[o + 9] & 0xff;
+            l4 = ihl;
+        } else if (version == 6) {
+            if (n < 40) {
+                return false;
+            }
+            if (u16(b, o + 4) != n - 40) {
+                mergeable = false;
+            }
+            proto = b[o + 6] & 0xff;
+            l4 = 40;
+            // Extension headers rule out merging, but the ports behind them still identify the flow.
+            for (int hops = 0; proto != PROTO_TCP && proto != PROTO_UDP; hops++) {
+                if (hops == 8 || l4 + 8 > n) {
+                    return false;
+                }
+                mergeable = false;
+                if (proto == 44) { // fragment header
+                    if ((u16(b, o + l4 + 2) & 0xfff8) != 0) {
+                        return false;
+                    }
+                    proto = b[o + l4] & 0xff;
+                    l4 += 8;
+                } else if (proto == 0 || proto == 43 || proto == 60) {
+                    proto = b[o + l4] & 0xff;
+                    l4 += ((b[o + l4 + 1] & 0xff) + 1) * 8;
+                } else {
+                    return false;
+                }
+            }
+        } else {
+            return false;
+        }
+        if (proto != PROTO_TCP && proto != PROTO_UDP) {
+            return false;
+        }
+        if (l4 + 4 > n) {
+            return false;
+        }
+        boolean tcp = proto == PROTO_TCP;
+        pKind = version == 4 ? (tcp ? KIND_TCP4 : KIND_UDP4) : (tcp ? KIND_TCP6 : KIND_UDP6);
+        pL4 = l4;
+        pHash = flowHash(b, o, version, l4, pKind);
+        pPsh = false;
+        pThLen = 0;
+        pPayload = 0;
+        if (n > MAX_PACKET) {
+            mergeable = false;
+        }
+        if (tcp) {
+            if (l4 + 20 > n) {
+                mergeable = false;
+            } else {
+                int thLen = ((b[o + l4 + 12] & 0xff) >>> 4) * 4;
+                int flags = b[o + l4 + 13] & 0xff;
+                if (thLen < 20 || l4 + thLen >= n || (flags != TCP_ACK && flags != (TCP_ACK | TCP_PSH))) {
+                    mergeable = false; // also: no payload
+                } else {
+                    pThLen = thLen;
+                    pPayload = n - l4 - thLen;
+                    pSeq = u32(b, o + l4 + 4);
+                    pPsh = flags != TCP_ACK;
+                }
+            }
+        } else {
+            if (!udpGro || l4 + 8 >= n || u16(b, o + l4 + 4) != n - l4 || u16(b, o + l4 + 6) == 0) {
+                mergeable = false;
+            } else {
+                pThLen = 8;
+                pPayload = n - l4 - 8;
+            }
+        }
+        pMergeable = mergeable;
+        return true;
+    }
+
+    private static int flowHash(byte[] b, int o, int version, int l4, byte kind) {
+        int addrOff = version == 4 ? 12 : 8;
+        int addrEnd = addrOff + (version == 4 ? 8 : 32);
+        int h = kind;
+        for (int i = addrOff; i < addrEnd; i += 4) {
+            h = h * 0x01000193 ^ u32(b, o + i);
+        }
+        h = h * 0x01000193 ^ u32(b, o + l4);
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
+    }
+
+    private boolean sameFlow(int item, int packet) {
+        byte kind = itemKind[item];
+        if (kind != pKind) {
+            return false;
+        }
+        int h = itemHead[item];
+        byte[] a = pktBuf[h];
+        int ao = pktOff[h];
+        byte[] b = pktBuf[packet];
+        int bo = pktOff[packet];
+        boolean v4 = kind == KIND_TCP4 || kind == KIND_UDP4;
+        int addrOff = v4 ? 12 : 8;
+        int addrLen = v4 ? 8 : 32;
+        return Arrays.equals(a, ao + addrOff, ao + addrOff + addrLen, b, bo + addrOff, bo + addrOff + addrLen)
+                && u32(a, ao + itemL4[item]) == u32(b, bo + pL4);
+    }
+
+    private int newItem(int packet, byte kind, boolean mergeable) {
+        int item = items++;
+        itemHead[item] = packet;
+        itemTail[item] = packet;
+        itemCount[item] = 1;
+        itemKind[item] = kind;
+        itemL4[item] = pL4;
+        itemHdrLen[item] = pL4 + pThLen;
+        itemPayload[item] = pPayload;
+        itemGsoSize[item] = pPayload;
+        itemNextSeq[item] = pSeq + pPayload;
+        itemState[item] = mergeable && !pPsh ? OPEN : 0;
+        return item;
+    }
+
+    // ---------------------------------------------------------------- merging
+
+    private boolean tryJoin(int item, int packet) {
+        if ((itemState[item] & OPEN) == 0) {
+            return false;
+        }
+        boolean tcp = pKind == KIND_TCP4 || pKind == KIND_TCP6;
+        int head = itemHead[item];
+        byte[] hb = pktBuf[head];
+        int ho = pktOff[head];
+        byte[] b = pktBuf[packet];
+        int o = pktOff[packet];
+        int l4 = pL4;
+        if (itemL4[item] != l4 || itemHdrLen[item] != l4 + pThLen || !ipHeadersMatch(hb, ho, b, o)) {
+            return false;
+        }
+        if (tcp) {
+            if (pSeq != itemNextSeq[item]) {
+                return false;
+            }
+            // ACK number, data offset/reserved bits, window, urgent pointer and options must all be equal.
+            if (!Arrays.equals(hb, ho + l4 + 8, ho + l4 + 13, b, o + l4 + 8, o + l4 + 13)
+                    || !Arrays.equals(hb, ho + l4 + 14, ho + l4 + 16, b, o + l4 + 14, o + l4 + 16)
+                    || !Arrays.equals(hb, ho + l4 + 18, ho + l4 + pThLen, b, o + l4 + 18, o + l4 + pThLen)) {
+                return false;
+            }
+        }
+        int gsoSize = itemGsoSize[item];
+        if (pPayload > gsoSize || itemCount[item] >= MAX_SEGMENTS
+                || itemHdrLen[item] + itemPayload[item] + pPayload > MAX_PACKET) {
+            return false;
+        }
+        if ((itemState[item] & VERIFIED) == 0) {
+            if (!checksumValid(hb, ho, pktLen[head], l4, tcp)) {
+                checksumFailures++;
+                itemState[item] &= ~OPEN;
+                return false;
+            }
+            itemState[item] |= VERIFIED;
+        }
+        if (!checksumValid(b, o, pktLen[packet], l4, tcp)) {
+            checksumFailures++;
+            pMergeable = false; // its own item must not take others either
+            return false;
+        }
+        pktNext[itemTail[item]] = packet;
+        itemTail[item] = packet;
+        itemCount[item]++;
+        itemPayload[item] += pPayload;
+        itemNextSeq[item] += pPayload;
+        if (pPayload < gsoSize) {
+            itemState[item] &= ~OPEN;
+        }
+        if (pPsh) {
+            itemState[item] &= ~OPEN;
+            itemState[item] |= PSH;
+        }
+        merged++;
+        return true;
+    }
+
+    /** IPv4: TOS, DF/reserved bits and TTL; IPv6: version, traffic class, flow label and hop limit. */
+    private static boolean ipHeadersMatch(byte[] a, int ao, byte[] b, int bo) {
+        if ((a[ao] & 0xf0) == 0x40) {
+            return a[ao + 1] == b[bo + 1] && (a[ao + 6] & 0xe0) == (b[bo + 6] & 0xe0) && a[ao + 8] == b[bo + 8];
+        }
+        return u32(a, ao) == u32(b, bo) && a[ao + 7] == b[bo + 7];
+    }
+
+    private static boolean checksumValid(byte[] b, int o, int n, int l4, boolean tcp) {
+        boolean v4 = (b[o] & 0xf0) == 0x40;
+        long sum = InternetChecksum.pseudoHeader(b, o + (v4 ? 12 : 8), v4 ? 4 : 16, tcp ? PROTO_TCP : PROTO_UDP,
+                n - l4);
+        return InternetChecksum.fold(InternetChecksum.add(sum, b, o + l4, n - l4)) == 0xffff;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    private boolean writeSingle(int packet, TunWriter writer) throws IOException {
+        byte[] b = pktBuf[packet];
+        int off = pktOff[packet];
+        int len = pktLen[packet];
+        if (off >= VirtioNetHeader.SIZE) {
+            VirtioNetHeader.writeNone(b, off - VirtioNetHeader.SIZE);
+            writer.write(b, off - VirtioNetHeader.SIZE, len + VirtioNetHeader.SIZE);
+            return true;
+        }
+        if (len > MAX_PACKET) {
+            dropped++;
+            return false;
+        }
+        VirtioNetHeader.writeNone(scratch, 0);
+        System.arraycopy(b, off, scratch, VirtioNetHeader.SIZE, len);
+        writer.write(scratch, 0, len + VirtioNetHeader.SIZE);
+        return true;
+    }
+
+    private void writeMerged(int item, TunWriter writer) throws IOException {
+        byte[] s = scratch;
+        int q = VirtioNetHeader.SIZE;
+        int head = itemHead[item];
+        int hdrLen = itemHdrLen[item];
+        int l4 = itemL4[item];
+        System.arraycopy(pktBuf[head], pktOff[head], s, q, hdrLen);
+        int at = q + hdrLen;
+        for (int p = head; p >= 0; p = pktNext[p]) {
+            int payload = pktLen[p] - hdrLen;
+            System.arraycopy(pktBuf[p], pktOff[p] + hdrLen, s, at, payload);
+            at += payload;
+        }
+        int total = at - q;
+        byte kind = itemKind[item];
+        boolean v4 = kind == KIND_TCP4 || kind == KIND_UDP4;
+        boolean tcp = kind == KIND_TCP4 || kind == KIND_TCP6;
+        if (v4) {
+            putU16(s, q + 2, total);
+            InternetChecksum.setIpv4HeaderChecksum(s, q, l4);
+        } else {
+            putU16(s, q + 4, total - 40);
+        }
+        int t = q + l4;
+        int csumOffset;
+        if (tcp) {
+            if ((itemState[item] & PSH) != 0) {
+                s[t + 13] |= TCP_PSH;
+            }
+            csumOffset = 16;
+        } else {
+            putU16(s, t + 4, total - l4);
+            csumOffset = 6;
+        }
+        long pseudo = InternetChecksum.pseudoHeader(s, q + (v4 ? 12 : 8), v4 ? 4 : 16, tcp ? PROTO_TCP : PROTO_UDP,
+                total - l4);
+        putU16(s, t + csumOffset, InternetChecksum.fold(pseudo));
+        header.clear()
+                .flags(VirtioNetHeader.FLAG_NEEDS_CSUM)
+                .gsoType(tcp ? (v4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6) : VirtioNetHeader.GSO_UDP_L4)
+                .hdrLen(hdrLen)
+                .gsoSize(itemGsoSize[item])
+                .csumStart(l4)
+                .csumOffset(csumOffset)
+                .writeTo(s, 0);
+        superPackets++;
+        writer.write(s, 0, VirtioNetHeader.SIZE + total);
+    }
+}
