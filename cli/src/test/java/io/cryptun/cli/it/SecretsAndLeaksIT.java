@@ -63,7 +63,9 @@ class SecretsAndLeaksIT {
                 Process capTunnel = capture(hosts, left.ifname(), "icmp", tunnel);
                 ExecResult ping = hosts.left.exec(Duration.ofSeconds(60), "ping", "-n", "-c", String.valueOf(PINGS),
                         "-i", "0.05", "-s", String.valueOf(PING_SIZE), "-p", MARKER_HEX, "-W", "5", "100.64.0.2");
-                Thread.sleep(300);
+                // tcpdump may lag on a busy machine, and what it has not read when stopped is lost
+                awaitBytes(tunnel, 2L * PINGS * PING_SIZE);
+                awaitBytes(underlay, 2L * PINGS * PING_SIZE);
                 stop(capUnderlay);
                 stop(capTunnel);
                 assertTrue(ping.succeeded(), ping + hosts.logs());
@@ -72,10 +74,12 @@ class SecretsAndLeaksIT {
                 RawPcap outer = RawPcap.read(underlay);
                 RawPcap inner = RawPcap.read(tunnel);
                 byte[] marker = HexFormat.of().parseHex(MARKER_HEX);
-                assertTrue(inner.markerWindows(marker) >= PINGS, "the marker is visible inside the tunnel: the check works");
-                // (the capture may miss a packet at either end: tcpdump starts and stops asynchronously)
-                assertTrue(outer.packets() >= PINGS, "the underlay carried the pings: " + outer.packets());
-                assertTrue(outer.payloadBytes() >= (long) PINGS * PING_SIZE, "bytes on the underlay: " + outer.payloadBytes());
+                long inside = inner.markerWindows(marker);
+                assertTrue(inside >= PINGS, "the marker is visible inside the tunnel (the check works): " + inside
+                        + " of " + inner.packets() + " frames");
+                // (frames are not packets: with UDP GSO one captured frame holds several datagrams)
+                assertTrue(outer.payloadBytes() >= (long) PINGS * PING_SIZE, "the underlay carried the pings: "
+                        + outer.payloadBytes() + " bytes");
                 long seen = outer.markerWindows(marker);
                 System.out.printf("reliability: underlay %d packets, %d bytes captured; plaintext marker windows seen: %d%n",
                         outer.packets(), outer.payloadBytes(), seen);
@@ -259,6 +263,17 @@ class SecretsAndLeaksIT {
             Thread.sleep(20);
         }
         return p;
+    }
+
+    /** Waits (at most 5 s) until the capture file holds {@code bytes} bytes of frames. */
+    private static void awaitBytes(Path pcap, long bytes) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (Files.size(pcap) >= 24 && RawPcap.read(pcap).payloadBytes() >= bytes) {
+                return;
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static void stop(Process p) throws InterruptedException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.cookie.CookieChecker;
 import io.cryptun.noise.cookie.CookieGenerator;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
@@ -44,8 +45,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </ol>
  *
  * <p>After each input: nothing was written to the TUN sink unless it was authentic (mode 6) and
- * then only a well-formed packet from an allowed source, byte for byte; nothing was sent except
- * cookie replies while under load; the peer's endpoint did not move; the handshake queue is empty.
+ * then only a well-formed packet from an allowed source, byte for byte; nothing was sent except a
+ * cookie reply to a handshake message with a valid mac1 (addressed to its sender index); the peer's
+ * endpoint did not move; the handshake queue is empty.
  * Every 1024 inputs the real peers exchange a packet each way, which must still arrive.
  *
  * <p>Regression mode (plain {@code mvn test}) runs the seeds below and the files in
@@ -142,12 +144,19 @@ class UdpReceiveFuzzTest {
             a.processHandshakes(PAIR.a.worker, SINK);
         } finally {
             a.overrideUnderLoad(null);
+            if (underLoad) {
+                forgetLoad(a);
+            }
         }
         assertEquals(0, a.handshakeQueue().size(), "handshake queue drained");
         assertEquals(endpointBefore, peer.endpoint(), "unauthenticated input moved the endpoint");
         for (byte[] sent : SINK.sent) {
-            if (!underLoad || MessageType.of(sent, 0, sent.length) != MessageType.COOKIE_REPLY
-                    || sent.length != CookieReplyMessage.SIZE) {
+            // the one answer to the unauthenticated: a cookie reply, and only to a handshake
+            // message whose mac1 is valid for this device (a stranger can make those; the device
+            // answers them only while under load)
+            if (MessageType.of(sent, 0, sent.length) != MessageType.COOKIE_REPLY || sent.length != CookieReplyMessage.SIZE
+                    || !mac1ValidHandshake(datagram)
+                    || CookieReplyMessage.receiver(sent, 0) != InitiationMessage.sender(datagram, 0)) {
                 fail("sent a " + MessageType.name(MessageType.of(sent, 0, sent.length)) + " of " + sent.length
                         + " bytes in reply to mode " + mode + (underLoad ? " under load" : ""));
             }
@@ -191,6 +200,37 @@ class UdpReceiveFuzzTest {
         assertEquals(2, got.size(), "legitimate traffic stopped flowing");
         assertArrayEquals(toA, got.get(0));
         assertArrayEquals(toB, got.get(1));
+    }
+
+    /** An initiation or response of the right size whose mac1 is valid for the device under test. */
+    private static boolean mac1ValidHandshake(byte[] d) {
+        int type = MessageType.of(d, 0, d.length);
+        boolean sized = (type == MessageType.INITIATION && d.length == InitiationMessage.SIZE)
+                || (type == MessageType.RESPONSE && d.length == ResponseMessage.SIZE);
+        return sized && MAC1.checkMac1(d, 0, d.length);
+    }
+
+    private static final CookieChecker MAC1 = new CookieChecker(TestNet.deterministic(1));
+
+    static {
+        MAC1.init(PAIR.a.publicKey);
+    }
+
+    /**
+     * Forced load counts arrivals, and a queue depth's worth of them keeps the device under load
+     * for a second of the clock, which never moves here: forget it, as a quiet second would.
+     */
+    private static void forgetLoad(Device d) {
+        try {
+            java.lang.reflect.Field until = Device.class.getDeclaredField("underLoadUntil");
+            until.setAccessible(true);
+            until.setLong(d, Long.MIN_VALUE);
+            java.lang.reflect.Field arrivals = Device.class.getDeclaredField("arrivalsUnderLoad");
+            arrivals.setAccessible(true);
+            ((java.util.concurrent.atomic.AtomicInteger) arrivals.get(d)).set(0);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the device's load state moved", e);
+        }
     }
 
     // ================================================================ input shaping
