@@ -53,8 +53,18 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     /** Starts the threads on an open TUN device, listening on {@code listenPort} (0: any free port). */
+    /** Test-only: the initiator's rekey interval in seconds (5..120), for soak tests. */
+    public static final String TEST_REKEY_ENV = "CRYPTUN_TEST_REKEY_AFTER_SECONDS";
+
     public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend) throws BindException {
-        Device device = Device.builder().eventLog(log).build();
+        Device.Builder builder = Device.builder().eventLog(log).inlineHandshakes(true);
+        String testRekey = System.getenv(TEST_REKEY_ENV);
+        if (testRekey != null) {
+            // soak tests only: hours of rekeying in minutes
+            builder.rekeyAfterTimeForTesting(Long.parseLong(testRekey) * 1_000_000_000L);
+            log.info("TEST ONLY: rekeying every " + testRekey + " s (" + TEST_REKEY_ENV + ")");
+        }
+        Device device = builder.build();
         try {
             device.setMtu(tun.mtu());
         } catch (IOException e) {

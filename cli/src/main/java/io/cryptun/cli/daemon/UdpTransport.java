@@ -17,6 +17,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,9 +61,13 @@ public final class UdpTransport implements AutoCloseable {
     /** The fallback socket of a namespace without IPv6. */
     private final boolean ipv4Only;
 
+    /** The socket itself, for sends straight from the calling thread (no hand-off to the event loop). */
+    private final Socket socket;
+
     private UdpTransport(EventLoopGroup group, Channel channel) {
         this.group = group;
         this.channel = channel;
+        this.socket = (Socket) ((EpollDatagramChannel) channel).fd();
         InetSocketAddress local = (InetSocketAddress) channel.localAddress();
         this.port = local.getPort();
         this.ipv4Only = local.getAddress() instanceof java.net.Inet4Address;
@@ -138,11 +145,27 @@ public final class UdpTransport implements AutoCloseable {
         return channel.eventLoop().inEventLoop();
     }
 
-    /** Sends one datagram now (from the event loop: direct; elsewhere: one task). False when the socket is backed up. */
+    /**
+     * Sends one datagram now, from the calling thread (a sendto on the socket, so a lone packet
+     * does not wait for the event loop to wake up). False when the kernel refused it (no route,
+     * say); a full socket buffer falls back to the event loop's queue.
+     */
     public boolean send(InetSocketAddress to, byte[] buf, int off, int len) {
         if (!channel.isActive()) {
             return false;
         }
+        ByteBuffer b = SEND_BUFFER.get();
+        b.clear();
+        b.put(buf, off, len);
+        b.flip();
+        try {
+            if (socket.sendTo(b, 0, len, to.getAddress(), to.getPort()) > 0) {
+                return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        // EAGAIN: the socket buffer is full; queue it behind what the event loop is sending
         if (!channel.isWritable()) {
             return false;
         }
@@ -151,6 +174,9 @@ public final class UdpTransport implements AutoCloseable {
         channel.writeAndFlush(new DatagramPacket(bb, unmapped(to)), channel.voidPromise());
         return true;
     }
+
+    private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
 
     /**
      * Collects datagrams from one thread and hands them to the event loop in one task. Consecutive
@@ -198,6 +224,17 @@ public final class UdpTransport implements AutoCloseable {
         }
 
         public void flush() {
+            if (run != null && runCount == 1 && pending.isEmpty()) {
+                // a lone datagram (interactive traffic): straight out from this thread
+                ByteBuf one = run;
+                run = null;
+                boolean sent = sendDirect(one, runTo);
+                if (sent) {
+                    one.release();
+                    return;
+                }
+                pending.add(new DatagramPacket(one, runTo));
+            }
             closeRun();
             if (pending.isEmpty()) {
                 return;
@@ -226,6 +263,19 @@ public final class UdpTransport implements AutoCloseable {
                 }
             }
             channel.flush();
+        }
+    }
+
+    private boolean sendDirect(ByteBuf b, InetSocketAddress to) {
+        try {
+            int len = b.readableBytes();
+            if (b.hasMemoryAddress()) {
+                return socket.sendToAddress(b.memoryAddress() + b.readerIndex(), 0, len, to.getAddress(), to.getPort()) > 0;
+            }
+            ByteBuffer nio = b.nioBuffer();
+            return socket.sendTo(nio, nio.position(), nio.limit(), to.getAddress(), to.getPort()) > 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

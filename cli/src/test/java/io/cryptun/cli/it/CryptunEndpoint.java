@@ -27,9 +27,18 @@ public final class CryptunEndpoint extends Endpoint {
         return this;
     }
 
+    private final List<String> env = new ArrayList<>();
+
+    /** Sets an environment variable for the daemon (before start). */
+    public CryptunEndpoint withEnv(String name, String value) {
+        env.add(name + "=" + value);
+        return this;
+    }
+
     /** The heap and GC settings the ./cryptun launcher runs the daemon with. */
     public CryptunEndpoint withLauncherJvmOptions() {
-        return withJvmOptions("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-XX:MaxMetaspaceSize=64m", "-Xss512k");
+        return withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms4m", "-Xmx256m",
+                "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=2000");
     }
 
     public Path log() {
@@ -76,7 +85,9 @@ public final class CryptunEndpoint extends Endpoint {
         }
         Path config = writeSecret(ifname + ".conf", conf.toString());
         Path log = workDir.resolve(ifname + ".log");
-        List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", java()));
+        List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose"));
+        cmd.addAll(env);
+        cmd.add(java());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toString(), "up", ifname, "--config", config.toString()));
         cmd.addAll(extraArgs);

@@ -64,6 +64,9 @@ public final class Device {
 
     private volatile Identity identity;
     private volatile int mtu = 1420;
+    private final boolean inlineHandshakes;
+    /** REKEY_AFTER_TIME, shorter only in soak tests (see the builder). */
+    private final long rekeyAfterTime;
     private volatile boolean up = true;
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
@@ -75,6 +78,8 @@ public final class Device {
         this.jitter = b.jitter != null ? b.jitter : Jitter.random(new Random(b.random.nextLong()));
         this.eventLog = b.eventLog;
         this.maxPeers = b.maxPeers;
+        this.inlineHandshakes = b.inlineHandshakes;
+        this.rekeyAfterTime = b.rekeyAfterTime;
         this.cookieChecker = new CookieChecker(random);
         this.rateLimiter = new RateLimiter();
         this.indices = new IndexTable<>(random::nextInt);
@@ -91,6 +96,8 @@ public final class Device {
         private Jitter jitter;
         private EventLog eventLog = EventLog.SILENT;
         private int maxPeers = Protocol.MAX_PEERS;
+        private boolean inlineHandshakes;
+        private long rekeyAfterTime = Protocol.REKEY_AFTER_TIME;
 
         public Builder clock(Clock c) {
             clock = c;
@@ -109,6 +116,28 @@ public final class Device {
 
         public Builder eventLog(EventLog l) {
             eventLog = l;
+            return this;
+        }
+
+        /**
+         * Handshake messages are handled on the receiving thread while the device is not under
+         * load (the handshake queue is used only under load). Off by default: tests drive the
+         * queue explicitly; the daemon turns it on for first-packet latency.
+         */
+        public Builder inlineHandshakes(boolean on) {
+            inlineHandshakes = on;
+            return this;
+        }
+
+        /**
+         * For soak tests only: the initiator rekeys after this long instead of 120 s, so hours of
+         * rekeying fit into minutes. Not below REKEY_TIMEOUT, not above REKEY_AFTER_TIME.
+         */
+        public Builder rekeyAfterTimeForTesting(long nanos) {
+            if (nanos < Protocol.REKEY_TIMEOUT || nanos > Protocol.REKEY_AFTER_TIME) {
+                throw new IllegalArgumentException("rekey interval must lie between 5 and 120 seconds");
+            }
+            rekeyAfterTime = nanos;
             return this;
         }
 
@@ -436,7 +465,7 @@ public final class Device {
     /** The initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
     private void keepKeyFreshSending(Peer peer, Keypair kp, long counter, Worker w, PacketSink out, long now) {
         if (Long.compareUnsigned(counter, Protocol.REKEY_AFTER_MESSAGES) > 0
-                || (kp.initiator && now - kp.createdAt > Protocol.REKEY_AFTER_TIME)) {
+                || (kp.initiator && now - kp.createdAt > rekeyAfterTime)) {
             sendHandshakeInitiation(peer, false, w, out, now);
         }
     }
@@ -653,6 +682,12 @@ public final class Device {
                     stats.drop(DropReason.BAD_SIZE);
                     return;
                 }
+                if (inlineHandshakes) {
+                    // one XChaCha20-Poly1305 open: cheap enough for the receiving thread, and the
+                    // retry it may cause should not wait for another thread
+                    consumeCookieReply(w, Arrays.copyOfRange(buf, off, off + len), out, clock.nanoTime());
+                    return;
+                }
                 enqueueHandshake(buf, off, len, from, false);
                 return;
             default:
@@ -687,9 +722,34 @@ public final class Device {
                 return;
             }
             admitted = true;
+        } else if (inlineHandshakes && handshakeQueue.size() == 0 && takeInlineToken(now)) {
+            // no load: the Diffie-Hellman work here, now, saves two thread hand-offs per handshake
+            // (the first packet's latency); under load everything goes through the bounded queue
+            processHandshake(w, new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from, true), out);
+            return;
         }
         enqueueHandshake(buf, off, len, from, admitted);
     }
+
+    /**
+     * At most INLINE_RATE handshakes a second (burst INLINE_BURST) are done on the receiving thread;
+     * beyond that they queue, so a flood builds the queue depth that "under load" is measured by.
+     */
+    private synchronized boolean takeInlineToken(long now) {
+        long elapsed = now - inlineLast;
+        inlineLast = now;
+        inlineTokens = Math.min(INLINE_BURST_NANOS, inlineTokens + Math.max(0, elapsed));
+        if (inlineTokens < INLINE_COST_NANOS) {
+            return false;
+        }
+        inlineTokens -= INLINE_COST_NANOS;
+        return true;
+    }
+
+    private static final long INLINE_COST_NANOS = 1_000_000_000L / 50;
+    private static final long INLINE_BURST_NANOS = 10 * INLINE_COST_NANOS;
+    private long inlineTokens = INLINE_BURST_NANOS;
+    private long inlineLast;
 
     private void enqueueHandshake(byte[] buf, int off, int len, InetSocketAddress from, boolean admitted) {
         if (!handshakeQueue.offer(new HandshakeQueue.Item(Arrays.copyOfRange(buf, off, off + len), from, admitted))) {

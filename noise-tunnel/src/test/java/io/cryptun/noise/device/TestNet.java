@@ -71,10 +71,17 @@ public final class TestNet {
         public final List<TunPacket> tun = new ArrayList<>();
         public final List<Datagram> sent = new ArrayList<>();
 
+        private final java.util.function.Consumer<Device.Builder> options;
+
         Node(String name, InetSocketAddress address, Jitter jitter) {
+            this(name, address, jitter, b -> { });
+        }
+
+        Node(String name, InetSocketAddress address, Jitter jitter, java.util.function.Consumer<Device.Builder> options) {
             this.name = name;
             this.address = address;
             this.jitter = jitter;
+            this.options = options;
             SecureRandom r = deterministic(seeds.nextLong());
             this.privateKey = X25519Keys.generatePrivate(r);
             this.publicKey = X25519Keys.publicFromPrivate(privateKey);
@@ -86,6 +93,7 @@ public final class TestNet {
             if (jitter != null) {
                 b.jitter(jitter);
             }
+            options.accept(b);
             Device d = b.build();
             d.setPrivateKey(privateKey);
             return d;
@@ -177,6 +185,17 @@ public final class TestNet {
 
     public Node node(String name, String ip, int port) {
         return node(name, ip, port, null);
+    }
+
+    /** A node whose device is built with extra builder options. */
+    public Node nodeWith(String name, String ip, int port, java.util.function.Consumer<Device.Builder> options) {
+        try {
+            Node n = new Node(name, new InetSocketAddress(InetAddress.getByName(ip), port), null, options);
+            nodes.add(n);
+            return n;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     public Node node(String name, String ip, int port, Jitter jitter) {

@@ -159,6 +159,24 @@ class TimersTest {
     }
 
     @Test
+    void aShorterRekeyIntervalForSoakTestsRekeysThatOften() {
+        net = new TestNet(24);
+        a = net.nodeWith("a", "198.18.0.1", 51820, b2 -> b2.jitter(() -> JITTER).rekeyAfterTimeForTesting(seconds(10)));
+        b = net.node("b", "198.18.0.2", 51821, () -> JITTER);
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
+        long t = establish();
+        for (int i = 0; i < 60; i++) {
+            net.runFor(seconds(1));
+            a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+            net.pump();
+        }
+        // a session every ~10 s: 6 in 60 s (the first, then 5 rekeys), and no packet lost doing it
+        assertTrue(a.sentOfType(MessageType.INITIATION).size() >= 6, "" + a.sentOfType(MessageType.INITIATION).size());
+        assertEquals(61, b.tun.size());
+        assertTrue(t > 0);
+    }
+
+    @Test
     void responderDoesNotRekeyOnTimeButStopsUsingTheSessionAfterRejectAfterTime() {
         setUp(16);
         long t = establish();
