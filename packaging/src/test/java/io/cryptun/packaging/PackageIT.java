@@ -138,6 +138,7 @@ class PackageIT {
         assertTrue(unit.contains("Restart=on-failure"), unit);
         assertTrue(unit.contains("CapabilityBoundingSet=CAP_NET_ADMIN\n"), unit);
         assertTrue(unit.contains("AmbientCapabilities=CAP_NET_ADMIN\n"), unit);
+        assertTrue(unit.contains("LimitCORE=0\n"), "no core file holding keys: " + unit);
         if (Processes.findOnPath("systemd-analyze").isEmpty()) {
             return; // checked where systemd is available
         }

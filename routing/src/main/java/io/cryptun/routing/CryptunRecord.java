@@ -30,6 +30,7 @@ public final class CryptunRecord {
     public static final int MAX_BYTES = 1023;
     public static final int MAX_TUN_ENTRIES = 16;
     private static final int MAX_FIELD_NAME = 32;
+    private static final int MAX_MESSAGE = 200;
 
     private final byte[] publicKey;
     private final int port;
@@ -239,7 +240,9 @@ public final class CryptunRecord {
     }
 
     private static RecordFormatException malformed(String message) {
-        return new RecordFormatException(RecordFormatException.Problem.MALFORMED, message);
+        // messages quote the sender's values and end up in logs: keep them short
+        String m = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "…" : message;
+        return new RecordFormatException(RecordFormatException.Problem.MALFORMED, m);
     }
 
     /** The record as published: one line ending in '\n'. */

@@ -254,6 +254,7 @@ public final class Device {
                 peer.timers.stop();
                 allowedIps.removeAll(peer);
                 peer.zeroAndFlushAll();
+                peer.forgetSecrets();
             }
         }
     }
@@ -541,8 +542,10 @@ public final class Device {
         if (id == null || !peer.handshake.staticStaticValid) {
             return false;
         }
-        IkHandshake hs = IkHandshake.initiator(WireGuardNoise.initialState(), peer.presharedKey(),
+        byte[] psk = peer.presharedKey();
+        IkHandshake hs = IkHandshake.initiator(WireGuardNoise.initialState(), psk,
                 id.privateKey, id.publicKey, peer.publicKey());
+        Keys.zero(psk);
         byte[] ephemeral = X25519Keys.generatePrivate(random);
         byte[] timestamp = Tai64n.of(clock.unixNanos());
         int n = hs.writeMessageA(ephemeral, peer.handshake.precomputedStaticStatic, timestamp, 0, Tai64n.LENGTH,
@@ -978,7 +981,9 @@ public final class Device {
                 stats.drop(DropReason.INVALID_HANDSHAKE);
                 return;
             }
-            hs.setPsk(peer.presharedKey());
+            byte[] psk = peer.presharedKey();
+            hs.setPsk(psk);
+            Keys.zero(psk);
             int n = hs.readMessageAPayload(peer.handshake.precomputedStaticStatic, msg, InitiationMessage.OFF_NOISE,
                     InitiationMessage.NOISE_LENGTH, timestamp, 0);
             if (n != Tai64n.LENGTH) {

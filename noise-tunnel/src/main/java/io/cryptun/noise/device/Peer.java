@@ -287,6 +287,16 @@ public final class Peer {
         flushStaged(DropReason.HANDSHAKE_TIMEOUT);
     }
 
+    /**
+     * For a removed peer: zeroes what outlives its sessions, the pre-shared key and the
+     * static-static DH result (a long-term secret: with it, anyone could pass as this peer).
+     */
+    synchronized void forgetSecrets() {
+        Arrays.fill(presharedKey, (byte) 0);
+        handshake.setStaticStatic(null, false);
+        cookieGenerator.clear();
+    }
+
     /** After a private key change: current sessions may not be used to send any more. */
     synchronized void expireCurrentKeypairs() {
         device.forgetHandshakeIndex(this);

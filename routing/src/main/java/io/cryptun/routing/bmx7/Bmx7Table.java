@@ -28,7 +28,8 @@ public record Bmx7Table(String name, List<String> columns, List<Map<String, Stri
     /**
      * Parses the reply body of one table (the trailing {@code $} may be present).
      *
-     * @throws IllegalArgumentException when there is no title/header or a row has the wrong number of fields
+     * @throws IllegalArgumentException when there is no title/header, the header repeats a column name or a
+     *                                  row has the wrong number of fields
      */
     public static Bmx7Table parse(String reply) {
         List<String> lines = new ArrayList<>();
@@ -43,6 +44,10 @@ public record Bmx7Table(String name, List<String> columns, List<Map<String, Stri
         }
         String title = lines.get(0).substring(0, lines.get(0).length() - 1);
         List<String> columns = List.of(lines.get(1).split(" +"));
+        if (new java.util.HashSet<>(columns).size() != columns.size()) {
+            // rows become maps by column name: a repeated name would silently lose a field
+            throw new IllegalArgumentException(title + " header repeats a column name");
+        }
         List<Map<String, String>> rows = new ArrayList<>();
         for (int i = 2; i < lines.size(); i++) {
             String[] f = lines.get(i).split(" +");
