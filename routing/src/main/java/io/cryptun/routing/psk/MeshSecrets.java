@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -20,8 +19,9 @@ import java.util.function.Consumer;
  * one on the following line; '#' starts a comment. At most {@value #MAX_GENERATIONS}.
  *
  * <p>Which secret a pair uses: among the generations both nodes hold (each node announces the ids
- * of its own in its cryptun record), the one with the smallest id, so both ends choose the same
- * without talking. The other shared generations are kept as alternatives, which the handshake
+ * of its own in its cryptun record, in file order), the one nearest the top of both files, ties
+ * to the smallest id ({@link SecretGenerations#chosen}), so both ends choose the same without
+ * talking. The other generations are kept as alternatives, which the handshake
  * tries when the peer has moved on before this node heard about it: a rotation costs no session
  * more than one handshake.
  */
@@ -148,8 +148,8 @@ public final class MeshSecrets {
         return Optional.empty();
     }
 
-    /** The secret a pair uses: the smallest id both hold; empty when they share none. */
-    public Optional<MeshSecret> choose(Collection<String> peerIds) {
+    /** The secret a pair uses ({@link SecretGenerations#chosen}); empty when they share none. */
+    public Optional<MeshSecret> choose(List<String> peerIds) {
         return SecretGenerations.chosen(ids(), peerIds).flatMap(this::byId);
     }
 
@@ -158,7 +158,7 @@ public final class MeshSecrets {
      * holds (as alternatives). With no shared generation, the current secret's key: the handshake
      * then fails, visibly, which is what a closed community means.
      */
-    public List<byte[]> pskCandidates(byte[] ourPublic, byte[] theirPublic, Collection<String> peerIds) {
+    public List<byte[]> pskCandidates(byte[] ourPublic, byte[] theirPublic, List<String> peerIds) {
         List<byte[]> out = new ArrayList<>();
         for (String id : SecretGenerations.order(ids(), peerIds)) {
             out.add(byId(id).orElseThrow().pskFor(ourPublic, theirPublic));

@@ -17,13 +17,43 @@ class SecretGenerationsTest {
     private static final String OTHER = "5c1e2f3a";
 
     @Test
-    void aPairSharingGenerationsUsesTheSmallestIdOnBothEnds() {
+    void aPairUsesTheSharedGenerationNearestTheTopOfBothListsTiesToTheSmallestId() {
+        assertEquals(Optional.of(OLD), SecretGenerations.chosen(List.of(OLD, NEW), List.of(OLD, NEW)));
+        assertEquals(Optional.of(NEW), SecretGenerations.chosen(List.of(NEW, OLD), List.of(NEW, OLD)));
+        // listed differently: each is first on one side and second on the other, a tie
         assertEquals(Optional.of(NEW), SecretGenerations.chosen(List.of(OLD, NEW), List.of(NEW, OLD)));
         assertEquals(List.of(NEW, OLD), SecretGenerations.order(List.of(OLD, NEW), List.of(NEW, OLD)));
         assertEquals(List.of(NEW, OLD), SecretGenerations.order(List.of(NEW, OLD), List.of(OLD, NEW)));
         // only the old one shared: it goes first, this node's new one stays as an alternative
         assertEquals(List.of(OLD, NEW), SecretGenerations.order(List.of(OLD, NEW), List.of(OLD)));
         assertEquals(List.of(OLD), SecretGenerations.order(List.of(OLD), List.of(OLD, NEW)));
+    }
+
+    /**
+     * The three rounds of a rotation (add the next secret second, move it first, drop the old
+     * one), node after node in any order: a pair never uses a generation one of its ends has
+     * dropped or is about to drop in the next round, whichever id is smaller.
+     */
+    @Test
+    void aThreeRoundRotationNeverUsesAGenerationAboutToGo() {
+        for (List<String> ids : List.of(List.of(OLD, NEW), List.of(NEW, OLD))) {
+            String cur = ids.get(0);
+            String next = ids.get(1);
+            List<List<String>> rounds = List.of(List.of(cur), List.of(cur, next), List.of(next, cur), List.of(next));
+            for (int round = 1; round < rounds.size(); round++) {
+                for (List<String> a : List.of(rounds.get(round - 1), rounds.get(round))) {
+                    for (List<String> b : List.of(rounds.get(round - 1), rounds.get(round))) {
+                        String used = SecretGenerations.chosen(a, b).orElseThrow();
+                        if (round == 1) {
+                            assertEquals(cur, used, "adding the next one changes nothing yet: " + a + " " + b);
+                        }
+                        if (round == 3 || a.equals(rounds.get(2)) && b.equals(rounds.get(2))) {
+                            assertEquals(next, used, "once both moved it up: " + a + " " + b);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
