@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,7 @@ class MeshPskIT {
         // and once more the short way: the next secret added everywhere, then the old one dropped
         byte[] third = secret();
         rotationLosesNoSession(lab, community, next, third, nextId, new MeshSecret(third).id(), false);
+        hangupReadsAgainAndStopsNothing(a);
         restartedNodesKeepTheirKeys(lab, community);
     }
 
@@ -229,6 +231,24 @@ class MeshPskIT {
         }
         ping(a, "10.99.3.1");
         ping(a, "10.254.2.1");
+    }
+
+    /** SIGHUP, which would end a plain JVM, makes cryptun read its secret file again and changes nothing else. */
+    private void hangupReadsAgainAndStopsNothing(Host a) throws Exception {
+        Map<String, WgPeer> before = a.peers();
+        long pid = a.process.pid();
+        new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start().waitFor();
+        MeshLab.await("A logs the reload", CHANGE, () -> {
+            try {
+                return Files.readString(a.log).contains("SIGHUP: reading");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        Thread.sleep(1000);
+        assertTrue(a.process.isAlive(), "SIGHUP did not stop cryptun");
+        assertEquals(before.keySet(), a.peers().keySet());
+        ping(a, "10.99.3.1");
     }
 
     private void restartedNodesKeepTheirKeys(MeshLab lab, List<Host> community) throws Exception {

@@ -83,8 +83,8 @@ public final class DevicePeerTable implements PeerTable {
     private void setPresharedKeys(Peer peer, PlannedPeer p) {
         List<byte[]> psks = keyring.psks(p.pskGenerations(), device.publicKey(), p.publicKey());
         try {
-            if (psks.isEmpty() && !p.pskGenerations().isEmpty()) {
-                // planned from secrets the keyring no longer holds: leave the peer as it was, retry next scan
+            if (psks.size() != p.pskGenerations().size()) {
+                // planned from secrets the keyring no longer holds: leave the keys as they were, retry next scan
                 throw new IllegalStateException("mesh secret generations " + p.pskGenerations() + " are not held");
             }
             peer.setPresharedKey(psks.isEmpty() ? null : psks.get(0));

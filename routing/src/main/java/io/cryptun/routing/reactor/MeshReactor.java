@@ -80,6 +80,7 @@ public final class MeshReactor implements AutoCloseable {
     private final MeshSecretsFile secretsFile;
     private CryptunRecord ownRecord;
     private volatile Map<String, String> refusals = Map.of();
+    private NodeId expectedSelf;
 
     private MeshPlan plan = MeshPlan.EMPTY;
     private MeshView view;
@@ -155,6 +156,14 @@ public final class MeshReactor implements AutoCloseable {
             }
         }
         return List.copyOf(dirs);
+    }
+
+    /**
+     * The bmx7 node id this node's WireGuard key was derived from ({@code --key-from-bmx7}): if
+     * bmx7 says it runs as another node, a warning says the key does not follow this identity.
+     */
+    public synchronized void expectSelf(NodeId id) {
+        expectedSelf = id;
     }
 
     /** Reads the secret file again even if it looks unchanged (SIGHUP), then scans. */
@@ -363,6 +372,11 @@ public final class MeshReactor implements AutoCloseable {
             log.log(EventLog.Level.INFO, "bmx7 node id " + self + ", primary address "
                     + IpPrefix.hostString(self.primaryAddress().getAddress()));
             lastSelf = self;
+            if (expectedSelf != null && !expectedSelf.equals(self)) {
+                log.log(EventLog.Level.ERROR, "warning: the WireGuard key was derived from the bmx7 node key of "
+                        + expectedSelf.shortId() + ", but bmx7 runs as " + self.shortId()
+                        + ": point --key-from-bmx7 at this bmx7's key file (its keyPath)");
+            }
         }
         Map<NodeId, Bmx7Description> descriptions = descriptionCache.update(now, reading.descriptions(),
                 gone(reading, descriptionCache.current().keySet(), reading.descriptions().keySet()));
