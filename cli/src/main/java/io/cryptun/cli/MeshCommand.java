@@ -3,6 +3,7 @@ package io.cryptun.cli;
 import io.cryptun.cli.mesh.IpRouteTable;
 import io.cryptun.cli.mesh.MeshOptions;
 import io.cryptun.cli.mesh.PrivateKeyFile;
+import io.cryptun.cli.mesh.ReloadSignal;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;
@@ -11,7 +12,12 @@ import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.TunnelSearch;
 import io.cryptun.routing.bmx7.Bmx7ControlClient;
+import io.cryptun.routing.bmx7.Bmx7NodeKey;
 import io.cryptun.routing.mesh.OfferedNetwork;
+import io.cryptun.routing.psk.MeshIdentity;
+import io.cryptun.routing.psk.MeshKeyring;
+import io.cryptun.routing.psk.MeshSecrets;
+import io.cryptun.routing.psk.MeshSecretsFile;
 import io.cryptun.routing.reactor.Bmx7Feed;
 import io.cryptun.routing.reactor.DevicePeerTable;
 import io.cryptun.routing.reactor.MeshConfig;
@@ -25,6 +31,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -84,6 +91,17 @@ public final class MeshCommand implements Callable<Integer> {
             description = "private key (wg genkey format, mode 0600), created if missing (default: /etc/cryptun/IFNAME.key)")
     Path privateKeyFile;
 
+    @Option(names = "--key-from-bmx7", paramLabel = "PATH", arity = "0..1", fallbackValue = "/etc/bmx7/rsa.der",
+            description = {"derive the private key from bmx7's node key file instead (default PATH: ${FALLBACK-VALUE}),",
+                "so it follows the node's bmx7 identity; excludes --private-key-file"})
+    Path keyFromBmx7;
+
+    @Option(names = "--mesh-psk-file", paramLabel = "FILE",
+            description = {"the community's mesh secret (wg genpsk format, mode 0600; current first, the next on the",
+                "second line during a rotation): per-peer pre-shared keys, and only nodes holding it are peers.",
+                "Followed while running (edits, or SIGHUP)"})
+    Path meshPskFile;
+
     @Option(names = "--allow-node", paramLabel = "NODEID",
             description = "peer only with these bmx7 node ids (repeatable; default: every node)")
     List<String> allowNodes = new ArrayList<>();
@@ -124,20 +142,49 @@ public final class MeshCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings s = settings();
-        Path keyFile = privateKeyFile != null ? privateKeyFile : Path.of("/etc/cryptun", ifname + ".key");
         Log log = Log.fromEnvironment(ifname);
-        PrivateKeyFile.Loaded key = PrivateKeyFile.loadOrCreate(keyFile);
-        byte[] publicKey = X25519Keys.publicFromPrivate(key.privateKey());
-        if (key.created()) {
-            log.info("created private key file " + keyFile + " (mode 0600)");
+        MeshKeyring keyring = MeshKeyring.empty();
+        MeshSecretsFile secretsFile = null;
+        if (meshPskFile != null) {
+            secretsFile = new MeshSecretsFile(meshPskFile);
+            try {
+                MeshSecrets secrets = secretsFile.readIfChanged(log::info).orElseThrow();
+                keyring.replace(secrets);
+            } catch (IOException e) {
+                throw new UserException(e.getMessage());
+            }
+            log.info("mesh secret generations " + String.join(",", keyring.ids()) + " from " + meshPskFile);
         }
+        NodeId keyNode = null;
+        byte[] privateKey;
+        if (keyFromBmx7 != null) {
+            Bmx7NodeKey nodeKey;
+            try {
+                nodeKey = Bmx7NodeKey.read(keyFromBmx7);
+            } catch (IOException e) {
+                throw new UserException("--key-from-bmx7: " + e.getMessage());
+            }
+            privateKey = MeshIdentity.wireGuardPrivateKey(nodeKey);
+            keyNode = nodeKey.nodeId();
+            log.info("private key derived from bmx7's node key " + keyFromBmx7 + " (RSA" + nodeKey.bits() + ", node id "
+                    + keyNode + ")");
+            nodeKey.destroy();
+        } else {
+            Path keyFile = privateKeyFile != null ? privateKeyFile : Path.of("/etc/cryptun", ifname + ".key");
+            PrivateKeyFile.Loaded key = PrivateKeyFile.loadOrCreate(keyFile);
+            privateKey = key.privateKey();
+            if (key.created()) {
+                log.info("created private key file " + keyFile + " (mode 0600)");
+            }
+        }
+        byte[] publicKey = X25519Keys.publicFromPrivate(privateKey);
         Interface itf;
         try {
             itf = Interface.start(ifname, listenPort, crypto, log);
-            itf.daemon().device().setPrivateKey(key.privateKey());
+            itf.daemon().device().setPrivateKey(privateKey);
         } finally {
             // the device keeps its own copy
-            Keys.zero(key.privateKey());
+            Keys.zero(privateKey);
         }
         ReactorLoop loop = null;
         try {
@@ -156,7 +203,7 @@ public final class MeshCommand implements Callable<Integer> {
             }
             itf.openUapiSocket();
 
-            CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources());
+            CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources(), keyring.ids());
             MeshConfig config = new MeshConfig(bmx7Dir, smsName, record, s.mode(), s.searches(), s.offers(),
                     s.allowList(), s.acceptedSources(), MeshConfig.DEFAULT_GRACE_MILLIS);
             Bmx7ControlClient control = new Bmx7ControlClient(config.socketPath(), Duration.ofSeconds(3));
@@ -165,8 +212,18 @@ public final class MeshCommand implements Callable<Integer> {
                 case "socket" -> Bmx7Feed.socket(config, control);
                 default -> Bmx7Feed.auto(config, control);
             };
-            MeshReactor reactor = new MeshReactor(config, bmx7Feed, new DevicePeerTable(itf.daemon().device(), keepalive),
-                    new IpRouteTable(itf.name()), control, log);
+            MeshReactor reactor = new MeshReactor(config, bmx7Feed,
+                    new DevicePeerTable(itf.daemon().device(), keepalive, keyring), new IpRouteTable(itf.name()), control, log,
+                    keyring, secretsFile);
+            if (keyNode != null) {
+                reactor.expectSelf(keyNode);
+            }
+            // peers refused for their secrets: cryptun show names the reason
+            itf.uapi().setPeerNotes(k -> reactor.refusals().get(Keys.toBase64(k)));
+            ReloadSignal.install(() -> {
+                log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
+                reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+            });
             log.info("interface " + itf.name() + " is up, public key " + Keys.toBase64(publicKey) + ", UDP port "
                     + itf.daemon().listenPort() + ", crypt-tun " + s.mode().optionValue() + ", bmx7 at " + bmx7Dir);
             loop = ReactorLoop.start(reactor, log);
@@ -213,6 +270,9 @@ public final class MeshCommand implements Callable<Integer> {
         }
         if (!List.of("auto", "json", "socket").contains(feed)) {
             throw new UserException("--feed must be auto, json or socket");
+        }
+        if (keyFromBmx7 != null && privateKeyFile != null) {
+            throw new UserException("--key-from-bmx7 and --private-key-file exclude each other");
         }
         List<TunnelSearch> searches = parseAll("--tun-out", tunOut, MeshOptions::tunOut);
         List<OfferedNetwork> offers = parseAll("--tun-in", tunIn, MeshOptions::tunIn);

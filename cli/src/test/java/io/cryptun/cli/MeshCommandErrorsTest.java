@@ -51,4 +51,42 @@ class MeshCommandErrorsTest {
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("used twice"), r.stderr());
     }
+
+    @Test
+    void theKeySourcesExcludeEachOther(@TempDir Path dir) {
+        CommandRunner.Result r = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--private-key-file", dir.resolve("k").toString(), "--key-from-bmx7", dir.resolve("rsa.der").toString());
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals("--key-from-bmx7 and --private-key-file exclude each other", lastLine(r));
+        assertFalse(Files.exists(dir.resolve("k")));
+    }
+
+    @Test
+    void aBadMeshSecretFileOrBmx7KeyEndsWithOneLineAndNoSecret(@TempDir Path dir) throws Exception {
+        Path psk = dir.resolve("mesh.psk");
+        Files.writeString(psk, "0123456789012345678901234567890123456789012=\nthis is not a secret\n");
+        CommandRunner.Result r = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--private-key-file", dir.resolve("k").toString(), "--mesh-psk-file", psk.toString());
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(lastLine(r).startsWith(psk + ":1: not a mesh secret"), r.stderr());
+        assertFalse(r.stderr().contains("0123456789"), "the secret is never printed");
+        assertFalse(Files.exists(dir.resolve("k")), "nothing created");
+
+        CommandRunner.Result missing = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--mesh-psk-file", dir.resolve("none.psk").toString(), "--private-key-file", dir.resolve("k").toString());
+        assertTrue(lastLine(missing).contains("none.psk: cannot read the mesh secret file"), missing.stderr());
+
+        Path der = dir.resolve("rsa.der");
+        Files.write(der, new byte[] {0x30, 0x03, 0x02, 0x01, 0x00});
+        CommandRunner.Result bad = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--key-from-bmx7", der.toString());
+        assertEquals(1, bad.exitCode(), bad.stderr());
+        assertTrue(lastLine(bad).startsWith("--key-from-bmx7: " + der + ": not a bmx7 node key"), bad.stderr());
+    }
+
+    private static String lastLine(CommandRunner.Result r) {
+        List<String> lines = r.stderr().strip().lines().toList();
+        assertFalse(r.stderr().contains("\tat "), "no stack trace");
+        return lines.get(lines.size() - 1);
+    }
 }

@@ -17,10 +17,13 @@ import java.util.TreeSet;
  *
  * <p>Format version 1, one line of printable ASCII, fields separated by single spaces and ended by
  * one {@code '\n'}:
- * <pre>v=1 key=&lt;base64 public key&gt; port=&lt;1..65535&gt; [tun4=&lt;IPv4 prefix&gt;]... [tun6=&lt;IPv6 prefix&gt;]... [other=value]...</pre>
+ * <pre>v=1 key=&lt;base64 public key&gt; port=&lt;1..65535&gt; [tun4=&lt;IPv4 prefix&gt;]... [tun6=&lt;IPv6 prefix&gt;]... [psk=&lt;id&gt;[,&lt;id&gt;]...] [other=value]...</pre>
  * {@code v} comes first. {@code key} and {@code port} appear exactly once; {@code tun4}/{@code tun6}
  * (this node's tunnel source addresses) up to {@value #MAX_TUN_ENTRIES} times each, with an explicit
- * length and no host bits. Fields with other names are ignored, so later minor revisions can add
+ * length and no host bits. {@code psk}, at most once, lists the ids of the mesh secret generations
+ * the node holds (8 lower-case hex digits each, at most {@value #MAX_PSK_IDS}, no repeats, in the
+ * node's own order: current first); never the secrets themselves. A record without it is a node
+ * that holds no mesh secret. Fields with other names are ignored, so later minor revisions can add
  * fields without breaking v1 readers; an incompatible change takes a new {@code v}. The whole
  * record, newline included, is at most {@value #MAX_BYTES} bytes.
  */
@@ -29,6 +32,10 @@ public final class CryptunRecord {
     /** Upper bound of a record in bytes, newline included (strictly under 1 KiB). */
     public static final int MAX_BYTES = 1023;
     public static final int MAX_TUN_ENTRIES = 16;
+    /** Mesh secret generations a node may announce (current and next, with room to spare). */
+    public static final int MAX_PSK_IDS = 4;
+    /** Hex digits of a mesh secret generation id. */
+    public static final int PSK_ID_LENGTH = 8;
     private static final int MAX_FIELD_NAME = 32;
     private static final int MAX_MESSAGE = 200;
 
@@ -36,12 +43,14 @@ public final class CryptunRecord {
     private final int port;
     private final List<IpPrefix> tun4;
     private final List<IpPrefix> tun6;
+    private final List<String> pskIds;
 
-    private CryptunRecord(byte[] publicKey, int port, List<IpPrefix> tun4, List<IpPrefix> tun6) {
+    private CryptunRecord(byte[] publicKey, int port, List<IpPrefix> tun4, List<IpPrefix> tun6, List<String> pskIds) {
         this.publicKey = publicKey;
         this.port = port;
         this.tun4 = tun4;
         this.tun6 = tun6;
+        this.pskIds = pskIds;
     }
 
     /**
@@ -52,6 +61,19 @@ public final class CryptunRecord {
      *                                  fit {@link #MAX_BYTES}
      */
     public static CryptunRecord of(byte[] publicKey, int port, Collection<IpPrefix> tunnelSources) {
+        return of(publicKey, port, tunnelSources, List.of());
+    }
+
+    /**
+     * A record for this node that also announces the ids of the mesh secret generations it holds
+     * (in its own order, current first; empty: it holds none).
+     *
+     * @throws IllegalArgumentException also on an id that is not {@value #PSK_ID_LENGTH} lower-case hex
+     *                                  digits, a repeated id, or more than {@value #MAX_PSK_IDS}
+     */
+    public static CryptunRecord of(byte[] publicKey, int port, Collection<IpPrefix> tunnelSources,
+                                   List<String> pskIds) {
+        checkPskIds(pskIds);
         if (publicKey == null || publicKey.length != Keys.KEY_LENGTH || Keys.isZero(publicKey)) {
             throw new IllegalArgumentException("public key must be 32 bytes and not all zero");
         }
@@ -69,12 +91,47 @@ public final class CryptunRecord {
         if (v4.size() > MAX_TUN_ENTRIES || v6.size() > MAX_TUN_ENTRIES) {
             throw new IllegalArgumentException("at most " + MAX_TUN_ENTRIES + " tunnel sources per family");
         }
-        CryptunRecord r = new CryptunRecord(publicKey.clone(), port, List.copyOf(v4), List.copyOf(v6));
+        CryptunRecord r = new CryptunRecord(publicKey.clone(), port, List.copyOf(v4), List.copyOf(v6),
+                List.copyOf(pskIds));
         int size = r.format().length();
         if (size > MAX_BYTES) {
             throw new IllegalArgumentException("record of " + size + " bytes exceeds " + MAX_BYTES);
         }
         return r;
+    }
+
+    /** This record with other mesh secret generation ids (see {@link #of(byte[], int, Collection, List)}). */
+    public CryptunRecord withPskIds(List<String> ids) {
+        return of(publicKey, port, tunnelSources(), ids);
+    }
+
+    private static void checkPskIds(List<String> ids) {
+        if (ids.size() > MAX_PSK_IDS) {
+            throw new IllegalArgumentException("at most " + MAX_PSK_IDS + " mesh secret ids");
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            if (!isPskId(ids.get(i))) {
+                throw new IllegalArgumentException("'" + ids.get(i) + "' is not a mesh secret id ("
+                        + PSK_ID_LENGTH + " lower-case hex digits)");
+            }
+            if (ids.subList(0, i).contains(ids.get(i))) {
+                throw new IllegalArgumentException("mesh secret id " + ids.get(i) + " appears twice");
+            }
+        }
+    }
+
+    /** True when {@code text} is a mesh secret generation id: {@value #PSK_ID_LENGTH} lower-case hex digits. */
+    public static boolean isPskId(String text) {
+        if (text == null || text.length() != PSK_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static CryptunRecord parse(String text) throws RecordFormatException {
@@ -105,6 +162,7 @@ public final class CryptunRecord {
         TreeSet<IpPrefix> seen = new TreeSet<>();
         int v4 = 0;
         int v6 = 0;
+        List<String> pskIds = null;
         for (int i = 0; i < tokens.length; i++) {
             String token = tokens[i];
             if (token.isEmpty()) {
@@ -161,6 +219,17 @@ public final class CryptunRecord {
                     }
                     sources.add(p);
                 }
+                case "psk" -> {
+                    if (pskIds != null) {
+                        throw malformed("psk= appears twice");
+                    }
+                    pskIds = List.of(value.split(",", -1));
+                    try {
+                        checkPskIds(pskIds);
+                    } catch (IllegalArgumentException e) {
+                        throw malformed("psk: " + e.getMessage());
+                    }
+                }
                 default -> checkUnknownFieldName(name);
             }
         }
@@ -170,7 +239,7 @@ public final class CryptunRecord {
         if (port < 0) {
             throw malformed("port= is missing");
         }
-        return of(key, port, sources);
+        return of(key, port, sources, pskIds == null ? List.of() : pskIds);
     }
 
     private static IpPrefix parseSource(String name, String value) throws RecordFormatException {
@@ -255,6 +324,9 @@ public final class CryptunRecord {
         for (IpPrefix p : tun6) {
             sb.append(" tun6=").append(p);
         }
+        if (!pskIds.isEmpty()) {
+            sb.append(" psk=").append(String.join(",", pskIds));
+        }
         return sb.append('\n').toString();
     }
 
@@ -285,6 +357,14 @@ public final class CryptunRecord {
         return tun6;
     }
 
+    /**
+     * The ids of the mesh secret generations the node holds, in its own order (current first);
+     * empty when it holds none.
+     */
+    public List<String> pskIds() {
+        return pskIds;
+    }
+
     /** All tunnel source prefixes, IPv4 first, each family sorted. */
     public List<IpPrefix> tunnelSources() {
         List<IpPrefix> all = new ArrayList<>(tun4.size() + tun6.size());
@@ -301,16 +381,17 @@ public final class CryptunRecord {
     @Override
     public boolean equals(Object o) {
         return o instanceof CryptunRecord r && r.port == port && Arrays.equals(r.publicKey, publicKey)
-                && r.tun4.equals(tun4) && r.tun6.equals(tun6);
+                && r.tun4.equals(tun4) && r.tun6.equals(tun6) && r.pskIds.equals(pskIds);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(publicKey), port, tun4, tun6);
+        return Objects.hash(Arrays.hashCode(publicKey), port, tun4, tun6, pskIds);
     }
 
     @Override
     public String toString() {
-        return "CryptunRecord[key=" + Keys.shortLabel(publicKey) + " port=" + port + " tun4=" + tun4 + " tun6=" + tun6 + "]";
+        return "CryptunRecord[key=" + Keys.shortLabel(publicKey) + " port=" + port + " tun4=" + tun4 + " tun6=" + tun6
+                + (pskIds.isEmpty() ? "" : " psk=" + pskIds) + "]";
     }
 }

@@ -52,6 +52,41 @@ class CryptunRecordTest {
     }
 
     @Test
+    void announcesMeshSecretIdsInItsOwnOrderAndRoundTrips() throws Exception {
+        CryptunRecord plain = CryptunRecord.parse(C_TEXT);
+        assertEquals(List.of(), plain.pskIds(), "no psk field: the node holds no mesh secret");
+        CryptunRecord two = plain.withPskIds(List.of("b2366f45", "1f8e543a"));
+        String text = C_TEXT.replace("\n", " psk=b2366f45,1f8e543a\n");
+        assertEquals(text, two.format(), "current first, as the node holds them");
+        assertEquals(two, CryptunRecord.parse(text));
+        assertEquals(List.of("b2366f45", "1f8e543a"), CryptunRecord.parse(text).pskIds());
+        assertNotEquals(plain, two);
+        assertNotEquals(two, plain.withPskIds(List.of("1f8e543a", "b2366f45")), "order is part of the content");
+        assertEquals(plain, two.withPskIds(List.of()));
+        // a reader that knows nothing of psk= (ignoring unknown fields) still reads the rest
+        assertEquals(plain.publicKey().length, CryptunRecord.parse(text).publicKey().length);
+        assertTrue(two.toString().contains("psk=[b2366f45, 1f8e543a]"));
+    }
+
+    @Test
+    void meshSecretIdsAreStrict() {
+        for (String bad : List.of(" psk=", " psk=1F8E543A", " psk=1f8e543", " psk=1f8e543a0", " psk=1f8e543a,",
+                " psk=,1f8e543a", " psk=1f8e543a,1f8e543a", " psk=1f8e543a psk=b2366f45",
+                " psk=00000001,00000002,00000003,00000004,00000005", " psk=1f8e543g")) {
+            RecordFormatException e = assertThrows(RecordFormatException.class,
+                    () -> CryptunRecord.parse(C_TEXT.replace("\n", bad + "\n")), bad);
+            assertEquals(RecordFormatException.Problem.MALFORMED, e.problem(), bad);
+        }
+        byte[] key = new byte[32];
+        key[0] = 1;
+        assertThrows(IllegalArgumentException.class, () -> CryptunRecord.of(key, 1, List.of(), List.of("XYZ")));
+        assertThrows(IllegalArgumentException.class,
+                () -> CryptunRecord.of(key, 1, List.of(), List.of("00000001", "00000001")));
+        assertEquals(4, CryptunRecord.of(key, 1, List.of(), List.of("00000001", "00000002", "00000003", "00000004"))
+                .pskIds().size());
+    }
+
+    @Test
     void knownFieldsAreStrict() {
         String key = "key=fINURjjn4Vk161A9HtSKZ1SS4df5eXVwzwPToG6uqXk=";
         List<String> bad = List.of(

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The userspace API's get and set, as wireguard-go answers them (device/uapi.go), with one
@@ -20,10 +21,20 @@ import java.util.Set;
 public final class UapiProtocol {
     private final UapiTarget target;
     private final int maxPeers;
+    private volatile Function<byte[], String> peerNotes = key -> null;
 
     public UapiProtocol(UapiTarget target, int maxPeers) {
         this.target = target;
         this.maxPeers = maxPeers;
+    }
+
+    /**
+     * Why handshakes with a peer cannot succeed for a reason known outside the device (the mesh
+     * refused it: its secrets do not match), by public key; null for none. {@code cryptun show}
+     * gives it as the peer's handshake failure, ahead of what the device saw.
+     */
+    public void setPeerNotes(Function<byte[], String> notes) {
+        peerNotes = notes == null ? key -> null : notes;
     }
 
     /** The body of a get reply, without the final "errno=0" line. */
@@ -72,11 +83,13 @@ public final class UapiProtocol {
         d.stats().dropsByReason().forEach((r, n) -> sb.append("drop_").append(r.name().toLowerCase()).append('=').append(n).append('\n'));
         d.stats().eventCounts().forEach((e, n) -> sb.append("event_").append(e.name().toLowerCase()).append('=').append(n).append('\n'));
         for (Peer p : d.peers()) {
-            String failure = p.lastHandshakeFailure();
+            String note = peerNotes.apply(p.publicKey());
+            String failure = note != null ? note : p.lastHandshakeFailure();
             if (failure != null) {
+                long at = note != null ? System.currentTimeMillis() / 1000 : p.lastHandshakeFailureUnixNanos() / 1_000_000_000L;
                 sb.append("failure_public_key=").append(Keys.toHex(p.publicKey())).append('\n');
                 sb.append("failure_reason=").append(failure.replace('\n', ' ')).append('\n');
-                sb.append("failure_time_sec=").append(p.lastHandshakeFailureUnixNanos() / 1_000_000_000L).append('\n');
+                sb.append("failure_time_sec=").append(at).append('\n');
             }
         }
         return sb.toString();

@@ -44,6 +44,8 @@ final class MeshLab implements AutoCloseable {
         final String ifname;
         final Path keyFile;
         final Path log;
+        /** bmx7's node key file when the WireGuard key is derived from it ({@code --key-from-bmx7}), else null. */
+        Path bmx7KeyFile;
         Process process;
 
         Host(String name, Netns ns, StandInNode bmx7) {
@@ -59,7 +61,9 @@ final class MeshLab implements AutoCloseable {
         void start(String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose", CryptunEndpoint.java(), "-jar",
                     CryptunEndpoint.jar().toString(), "mesh", ifname, "--bmx7-dir", bmx7.runtimeDir.toString(),
-                    "--private-key-file", keyFile.toString(), "--listen-port", Integer.toString(PORT)));
+                    "--listen-port", Integer.toString(PORT)));
+            cmd.addAll(bmx7KeyFile != null ? List.of("--key-from-bmx7", bmx7KeyFile.toString())
+                    : List.of("--private-key-file", keyFile.toString()));
             cmd.addAll(List.of(args));
             Files.writeString(log, "---- start " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -91,6 +95,12 @@ final class MeshLab implements AutoCloseable {
         }
 
         String publicKey() throws IOException {
+            if (bmx7KeyFile != null) {
+                io.cryptun.routing.bmx7.Bmx7NodeKey k = io.cryptun.routing.bmx7.Bmx7NodeKey.read(bmx7KeyFile);
+                byte[] priv = io.cryptun.routing.psk.MeshIdentity.wireGuardPrivateKey(k);
+                k.destroy();
+                return Keys.toBase64(X25519Keys.publicFromPrivate(priv));
+            }
             byte[] priv = Keys.fromBase64(Files.readString(keyFile).strip());
             return Keys.toBase64(X25519Keys.publicFromPrivate(priv));
         }

@@ -62,6 +62,19 @@ final class PingRun {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Ends a ping started without a count as Ctrl-C does (SIGINT), so it prints its summary
+     * ({@link #stop} may end it before it does); {@link #await} then reads the result.
+     */
+    void interrupt() throws IOException, InterruptedException {
+        List<Long> pids = new ArrayList<>(Processes.descendantsOf(process.pid()));
+        pids.add(process.pid());
+        for (long pid : pids) {
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+    }
+
     /** Ends ping now (SIGTERM makes it print its summary). */
     void stop() {
         Processes.terminateTree(List.of(process.pid()));

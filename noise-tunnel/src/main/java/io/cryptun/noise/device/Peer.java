@@ -119,6 +119,18 @@ public final class Peer {
         this.endpoint = endpoint;
     }
 
+    /**
+     * Starts a new handshake now, or as soon as the spacing between initiations (REKEY_TIMEOUT)
+     * allows, as the timers would: e.g. after the pre-shared key changed, so the next session is
+     * keyed with it without waiting for the regular rekey. The current session keeps carrying
+     * traffic until the new one is confirmed; a handshake that fails leaves it in place.
+     */
+    public void initiateHandshake() {
+        if (!removed) {
+            timers.handshakeWanted(device.clock.nanoTime());
+        }
+    }
+
     public int persistentKeepaliveSeconds() {
         return persistentKeepaliveSeconds;
     }

@@ -15,6 +15,8 @@ final class PeerTimers {
     volatile long newHandshakeAt = NEVER;
     volatile long zeroKeyMaterialAt = NEVER;
     volatile long persistentKeepaliveAt = NEVER;
+    /** A handshake the configuration asked for ({@link Peer#initiateHandshake}). */
+    volatile long handshakeWantedAt = NEVER;
     volatile boolean needAnotherKeepalive;
     int handshakeAttempts;
     volatile boolean sentLastMinuteHandshake;
@@ -125,6 +127,11 @@ final class PeerTimers {
         arm(now);
     }
 
+    void handshakeWanted(long now) {
+        handshakeWantedAt = now;
+        arm(now);
+    }
+
     /** Cancels everything, e.g. when the peer is removed. */
     void stop() {
         retransmitHandshakeAt = NEVER;
@@ -132,6 +139,7 @@ final class PeerTimers {
         newHandshakeAt = NEVER;
         zeroKeyMaterialAt = NEVER;
         persistentKeepaliveAt = NEVER;
+        handshakeWantedAt = NEVER;
     }
 
     // ---------------------------------------------------------------- expiry
@@ -171,7 +179,17 @@ final class PeerTimers {
                 peer.device.sendKeepalive(peer, w, out, now);
             }
         }
-        long nextAt = Math.min(Math.min(retransmitHandshakeAt, sendKeepaliveAt),
+        if (handshakeWantedAt <= now) {
+            handshakeWantedAt = NEVER;
+            synchronized (peer) {
+                // a fresh start: an earlier handshake that gave up must not make this one give up at once
+                handshakeAttempts = 0;
+            }
+            peer.device.log(EventLog.Level.VERBOSE, peer + ": starting a handshake the configuration asked for");
+            // as a retry: less than REKEY_TIMEOUT after another handshake message it is re-armed, not lost
+            peer.device.sendHandshakeInitiation(peer, true, w, out, now);
+        }
+        long nextAt = Math.min(Math.min(Math.min(retransmitHandshakeAt, sendKeepaliveAt), handshakeWantedAt),
                 Math.min(Math.min(newHandshakeAt, zeroKeyMaterialAt), persistentKeepaliveAt));
         if (nextAt != NEVER) {
             arm(nextAt);
@@ -206,7 +224,7 @@ final class PeerTimers {
 
     /** The earliest pending deadline (for tests). */
     long nextDeadline() {
-        return Math.min(Math.min(retransmitHandshakeAt, sendKeepaliveAt),
+        return Math.min(Math.min(Math.min(retransmitHandshakeAt, sendKeepaliveAt), handshakeWantedAt),
                 Math.min(Math.min(newHandshakeAt, zeroKeyMaterialAt), persistentKeepaliveAt));
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cryptun.noise.wire.MessageType;
@@ -136,6 +137,54 @@ class DeviceHandshakeTest {
         a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         assertTrue(aSideB.lastHandshakeFailure() != null && aSideB.lastHandshakeFailure().contains("pre-shared"));
+    }
+
+    @Test
+    void aRequestedHandshakeRekeysAtOnceWithTheNewPresharedKeyAndKeepsTheSessionMeanwhile() {
+        TestNet net = new TestNet(8);
+        TestNet.Node a = net.node("a", "198.18.0.1", 1);
+        TestNet.Node b = net.node("b", "198.18.0.2", 2);
+        byte[] old = new byte[32];
+        old[0] = 1;
+        byte[] fresh = new byte[32];
+        fresh[0] = 2;
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", old);
+        Peer aSideB = a.device.peers().get(0);
+        Peer bSideA = b.device.peers().get(0);
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        net.pump();
+        Keypair first = aSideB.currentKeypair();
+        assertNotNull(first);
+        long firstHandshake = aSideB.lastHandshakeUnixNanos();
+
+        // a moves to the new key first and asks for a handshake: b still answers with the old one
+        net.runFor(seconds(6));
+        aSideB.setPresharedKey(fresh);
+        aSideB.initiateHandshake();
+        net.runFor(millis(10));
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size(), "sent at once, not at the next rekey");
+        assertTrue(aSideB.lastHandshakeFailure().contains("pre-shared"));
+        // the failed handshake left the session in place
+        assertSame(first, aSideB.currentKeypair());
+        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        net.pump();
+        assertEquals(2, b.tun.size());
+
+        // b follows; the retry 5 s later completes with the new key
+        bSideA.setPresharedKey(fresh);
+        net.runFor(seconds(6));
+        assertEquals(3, a.sentOfType(MessageType.INITIATION).size());
+        assertNull(aSideB.lastHandshakeFailure());
+        assertTrue(aSideB.lastHandshakeUnixNanos() > firstHandshake);
+        assertTrue(aSideB.currentKeypair() != first);
+
+        // asked again within REKEY_TIMEOUT of the last initiation: it waits for the spacing, then goes
+        net.runFor(seconds(1));
+        aSideB.initiateHandshake();
+        net.runFor(millis(10));
+        assertEquals(3, a.sentOfType(MessageType.INITIATION).size());
+        net.runFor(seconds(5));
+        assertEquals(4, a.sentOfType(MessageType.INITIATION).size());
     }
 
     @Test

@@ -49,6 +49,10 @@ public record LocalSettings(NodeId self, CryptunRecord ownRecord, CryptMode mode
         return new LocalSettings(self, ownRecord, mode, searches, List.of(), null, List.of());
     }
 
+    public LocalSettings withOwnRecord(CryptunRecord r) {
+        return new LocalSettings(self, r, mode, searches, offers, allowList, acceptedClientSources);
+    }
+
     public LocalSettings withMode(CryptMode m) {
         return new LocalSettings(self, ownRecord, m, searches, offers, allowList, acceptedClientSources);
     }

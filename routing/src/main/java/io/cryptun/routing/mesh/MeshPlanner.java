@@ -7,6 +7,7 @@ import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.TunNetwork;
 import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.psk.SecretGenerations;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -42,6 +43,11 @@ import java.util.TreeSet;
  * <li>A prefix is allowed to one peer only: a route chosen under a higher-priority rule keeps it;
  * a client source that collides with a chosen route, another client's source or this node's own
  * source is not allowed to anyone and reported.</li>
+ * <li>Mesh secrets: a usable node must also share a mesh secret generation with this node (or
+ * neither holds one, see {@link SecretGenerations}). One that does not is refused; if it would
+ * have been a peer, it is listed as a refused peer with no allowed IPs (so its failing handshakes
+ * have a visible reason), and nothing is routed through it. Each peer's pre-shared keys come from
+ * the generations {@link SecretGenerations#order} gives.</li>
  * </ol>
  */
 public final class MeshPlanner {
@@ -64,7 +70,19 @@ public final class MeshPlanner {
             return new MeshPlan(CryptMode.OFF, List.of(), List.of(), all, List.of(), List.of(), List.of());
         }
         List<PlanIssue> issues = new ArrayList<>();
-        Map<NodeId, MeshNode> usable = usableNodes(local, view, issues);
+        Map<NodeId, MeshNode> keyed = usableNodes(local, view, issues);
+        List<String> ownIds = local.ownRecord().pskIds();
+        Map<NodeId, MeshNode> usable = new TreeMap<>();
+        Map<NodeId, String> refused = new TreeMap<>();
+        for (Map.Entry<NodeId, MeshNode> e : keyed.entrySet()) {
+            String why = SecretGenerations.incompatibility(ownIds, e.getValue().record().record().pskIds());
+            if (why == null) {
+                usable.put(e.getKey(), e.getValue());
+            } else {
+                refused.put(e.getKey(), why);
+                issues.add(new PlanIssue(PlanIssue.Kind.MESH_SECRET_MISMATCH, e.getKey(), why));
+            }
+        }
         CryptunRecord own = local.ownRecord();
         for (TunnelSearch s : local.searches()) {
             if (!own.hasSourceOfFamily(s.isIpv4())) {
@@ -72,7 +90,40 @@ public final class MeshPlanner {
                         + ": no " + (s.isIpv4() ? "tun4" : "tun6") + " source in this node's record"));
             }
         }
+        Assignment a = assign(local, view, usable, prior, issues);
 
+        List<PlannedPeer> peers = new ArrayList<>();
+        for (Map.Entry<NodeId, TreeSet<IpPrefix>> e : a.allowed().entrySet()) {
+            CryptunRecord r = usable.get(e.getKey()).record().record();
+            peers.add(new PlannedPeer(e.getKey(), r.publicKey(), e.getKey().primaryAddress(), r.port(),
+                    List.copyOf(e.getValue()), SecretGenerations.order(ownIds, r.pskIds()), null));
+        }
+        if (!refused.isEmpty()) {
+            // the nodes refused for their secrets that would be peers otherwise: listed, allowed nothing
+            Assignment would = assign(local, view, keyed, prior, new ArrayList<>());
+            for (NodeId id : would.allowed().keySet()) {
+                if (refused.containsKey(id)) {
+                    CryptunRecord r = keyed.get(id).record().record();
+                    peers.add(new PlannedPeer(id, r.publicKey(), id.primaryAddress(), r.port(), List.of(),
+                            SecretGenerations.order(ownIds, r.pskIds()), refused.get(id)));
+                }
+            }
+            peers.sort(Comparator.comparing(PlannedPeer::node));
+        }
+        List<PlannedRoute> routes = a.routes();
+        routes.sort(null);
+        issues.sort(null);
+        return new MeshPlan(local.mode(), peers, routes, a.handed(), a.applied(), a.plain(), issues);
+    }
+
+    /** Who gets which prefix, for one set of usable nodes. */
+    private record Assignment(Map<NodeId, TreeSet<IpPrefix>> allowed, List<PlannedRoute> routes,
+                              List<TunnelSearch> handed, List<GatewayChoice> applied, List<GatewayChoice> plain) {
+    }
+
+    private static Assignment assign(LocalSettings local, MeshView view, Map<NodeId, MeshNode> usable, MeshPlan prior,
+                                     List<PlanIssue> issues) {
+        CryptunRecord own = local.ownRecord();
         List<GatewayOffer> allOffers = new ArrayList<>();
         List<GatewayOffer> keyedOffers = new ArrayList<>();
         for (MeshNode n : view.others()) {
@@ -126,16 +177,7 @@ public final class MeshPlanner {
         if (isGateway(local, view)) {
             addClients(local, usable, owner, allowed, routes, issues);
         }
-
-        List<PlannedPeer> peers = new ArrayList<>();
-        for (Map.Entry<NodeId, TreeSet<IpPrefix>> e : allowed.entrySet()) {
-            CryptunRecord r = usable.get(e.getKey()).record().record();
-            peers.add(new PlannedPeer(e.getKey(), r.publicKey(), e.getKey().primaryAddress(), r.port(),
-                    List.copyOf(e.getValue())));
-        }
-        routes.sort(null);
-        issues.sort(null);
-        return new MeshPlan(local.mode(), peers, routes, handed, applied, plain, issues);
+        return new Assignment(allowed, routes, handed, applied, plain);
     }
 
     /** Nodes whose record may be used, with every refusal reported. */

@@ -28,7 +28,12 @@ public record PlanIssue(Kind kind, NodeId node, String detail) implements Compar
         /** A client's tunnel source lies outside the accepted client sources. */
         SOURCE_NOT_ACCEPTED,
         /** A search of a family this node has no tunnel source of cannot use WireGuard. */
-        NO_SOURCE_FOR_FAMILY
+        NO_SOURCE_FOR_FAMILY,
+        /**
+         * The node holds none of this node's mesh secret generations (or one side holds a secret
+         * and the other none): it is refused, listed as a peer without allowed IPs.
+         */
+        MESH_SECRET_MISMATCH
     }
 
     private static final Comparator<PlanIssue> ORDER = Comparator.comparing(PlanIssue::kind)

@@ -12,7 +12,12 @@ import java.util.Objects;
 
 /**
  * A WireGuard peer the plan wants: one mesh node, reached at its primary address and announced
- * port, allowed the listed prefixes (sorted, each given to no other peer).
+ * port, allowed the listed prefixes (sorted, each given to no other peer), with the mesh secret
+ * generations its pre-shared keys come from.
+ *
+ * <p>A <em>refused</em> peer ({@link #refusal()} not null) is a node this node would peer with
+ * but whose mesh secrets do not match: it is installed without allowed IPs, so it carries
+ * nothing and its handshakes cannot complete, and {@code cryptun show} names the reason.
  */
 public final class PlannedPeer {
     private final NodeId node;
@@ -20,9 +25,23 @@ public final class PlannedPeer {
     private final Inet6Address endpointAddress;
     private final int endpointPort;
     private final List<IpPrefix> allowedIps;
+    private final List<String> pskGenerations;
+    private final String refusal;
 
+    /** An accepted peer without mesh secrets (all-zero pre-shared key). */
     public PlannedPeer(NodeId node, byte[] publicKey, Inet6Address endpointAddress, int endpointPort,
                        List<IpPrefix> allowedIps) {
+        this(node, publicKey, endpointAddress, endpointPort, allowedIps, List.of(), null);
+    }
+
+    /**
+     * @param pskGenerations this node's mesh secret generations (ids) for the pair's pre-shared
+     *                       keys, the one to use first, the rest as alternatives; empty for none
+     * @param refusal        why the peer is refused, or null when it is accepted; a refused peer
+     *                       has no allowed IPs
+     */
+    public PlannedPeer(NodeId node, byte[] publicKey, Inet6Address endpointAddress, int endpointPort,
+                       List<IpPrefix> allowedIps, List<String> pskGenerations, String refusal) {
         this.node = Objects.requireNonNull(node, "node");
         if (publicKey == null || publicKey.length != Keys.KEY_LENGTH) {
             throw new IllegalArgumentException("public key must be 32 bytes");
@@ -34,6 +53,11 @@ public final class PlannedPeer {
         }
         this.endpointPort = endpointPort;
         this.allowedIps = allowedIps.stream().sorted().distinct().toList();
+        this.pskGenerations = List.copyOf(pskGenerations);
+        this.refusal = refusal;
+        if (refusal != null && !this.allowedIps.isEmpty()) {
+            throw new IllegalArgumentException("a refused peer is allowed nothing");
+        }
     }
 
     public NodeId node() {
@@ -60,21 +84,39 @@ public final class PlannedPeer {
         return allowedIps;
     }
 
+    /** Ids of this node's mesh secret generations for the pair's pre-shared keys, the first to use first. */
+    public List<String> pskGenerations() {
+        return pskGenerations;
+    }
+
+    /** Why the node is refused (its mesh secrets do not match), or null when it is accepted. */
+    public String refusal() {
+        return refusal;
+    }
+
+    public boolean isRefused() {
+        return refusal != null;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PlannedPeer p && p.node.equals(node) && Arrays.equals(p.publicKey, publicKey)
                 && p.endpointAddress.equals(endpointAddress) && p.endpointPort == endpointPort
-                && p.allowedIps.equals(allowedIps);
+                && p.allowedIps.equals(allowedIps) && p.pskGenerations.equals(pskGenerations)
+                && Objects.equals(p.refusal, refusal);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(node, Arrays.hashCode(publicKey), endpointAddress, endpointPort, allowedIps);
+        return Objects.hash(node, Arrays.hashCode(publicKey), endpointAddress, endpointPort, allowedIps, pskGenerations,
+                refusal);
     }
 
     @Override
     public String toString() {
         return "PlannedPeer[" + node.shortId() + " key=" + Keys.shortLabel(publicKey) + " endpoint=["
-                + IpPrefix.hostString(endpointAddress.getAddress()) + "]:" + endpointPort + " allowed=" + allowedIps + "]";
+                + IpPrefix.hostString(endpointAddress.getAddress()) + "]:" + endpointPort + " allowed=" + allowedIps
+                + (pskGenerations.isEmpty() ? "" : " psk=" + pskGenerations)
+                + (refusal == null ? "" : " refused: " + refusal) + "]";
     }
 }

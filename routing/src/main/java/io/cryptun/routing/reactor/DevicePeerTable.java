@@ -2,9 +2,11 @@ package io.cryptun.routing.reactor;
 
 import io.cryptun.noise.allowedips.AllowedIps;
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.Peer;
 import io.cryptun.routing.mesh.PlannedPeer;
+import io.cryptun.routing.psk.MeshKeyring;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,13 +25,27 @@ import java.util.Set;
  * other leave both sides as responders, each waiting for the other's first data packet, until a
  * retry gets through (up to a keepalive interval later). The other side answers, and still
  * initiates on its own when it has traffic to send.
+ *
+ * <p>Pre-shared keys come from the {@link MeshKeyring}: the peer's first planned generation as
+ * its key, the others as alternatives the handshake tries. When the first generation changes, the
+ * side that keeps the tunnel up starts a handshake at once, so the session is keyed with the new
+ * secret without waiting for the next rekey (the running session carries traffic meanwhile, and
+ * keeps doing so if that handshake fails). A refused peer gets no keepalive: nothing is sent to
+ * it unless it initiates.
  */
 public final class DevicePeerTable implements PeerTable {
     private final Device device;
     private final int keepaliveSeconds;
+    private final MeshKeyring keyring;
 
     /** @param keepaliveSeconds persistent keepalive towards peers this side keeps up (0: none, 1..65535) */
     public DevicePeerTable(Device device, int keepaliveSeconds) {
+        this(device, keepaliveSeconds, MeshKeyring.empty());
+    }
+
+    /** @param keyring the mesh secrets the peers' pre-shared keys are derived from */
+    public DevicePeerTable(Device device, int keepaliveSeconds, MeshKeyring keyring) {
+        this.keyring = Objects.requireNonNull(keyring, "keyring");
         this.device = Objects.requireNonNull(device, "device");
         if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
             throw new IllegalArgumentException("keepalive must be 0..65535 seconds");
@@ -55,7 +71,27 @@ public final class DevicePeerTable implements PeerTable {
             }
         }
         insertMissing(table, peer, p.allowedIps());
-        peer.setPersistentKeepalive(keepsUp(p.publicKey()) ? keepaliveSeconds : 0);
+        setPresharedKeys(peer, p);
+        peer.setPersistentKeepalive(keepaliveFor(p));
+    }
+
+    private int keepaliveFor(PlannedPeer p) {
+        return !p.isRefused() && keepsUp(p.publicKey()) ? keepaliveSeconds : 0;
+    }
+
+    /** The planned generations' keys: the first as the pre-shared key, the rest as alternatives. */
+    private void setPresharedKeys(Peer peer, PlannedPeer p) {
+        List<byte[]> psks = keyring.psks(p.pskGenerations(), device.publicKey(), p.publicKey());
+        try {
+            if (psks.size() != p.pskGenerations().size()) {
+                // planned from secrets the keyring no longer holds: leave the keys as they were, retry next scan
+                throw new IllegalStateException("mesh secret generations " + p.pskGenerations() + " are not held");
+            }
+            peer.setPresharedKey(psks.isEmpty() ? null : psks.get(0));
+            peer.setAlternativePresharedKeys(psks.isEmpty() ? List.of() : psks.subList(1, psks.size()));
+        } finally {
+            psks.forEach(Keys::zero);
+        }
     }
 
     /** True when this side keeps the tunnel to that peer up: its own public key is the smaller. */
@@ -85,6 +121,20 @@ public final class DevicePeerTable implements PeerTable {
             }
         }
         insertMissing(table, peer, after.allowedIps());
+        if (!before.pskGenerations().equals(after.pskGenerations())) {
+            setPresharedKeys(peer, after);
+            boolean firstChanged = !firstOf(before.pskGenerations()).equals(firstOf(after.pskGenerations()));
+            if (firstChanged && !after.isRefused() && keepsUp(after.publicKey())) {
+                peer.initiateHandshake();
+            }
+        }
+        if (before.isRefused() != after.isRefused()) {
+            peer.setPersistentKeepalive(keepaliveFor(after));
+        }
+    }
+
+    private static String firstOf(List<String> generations) {
+        return generations.isEmpty() ? "" : generations.get(0);
     }
 
     private static void insertMissing(AllowedIps<Peer> table, Peer peer, List<IpPrefix> prefixes) {

@@ -4,6 +4,7 @@ import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.device.EventLog;
 import io.cryptun.routing.CryptMode;
+import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.RecordStatus;
 import io.cryptun.routing.TunnelSearch;
@@ -22,17 +23,22 @@ import io.cryptun.routing.mesh.MeshViewBuilder;
 import io.cryptun.routing.mesh.OfferedNetwork;
 import io.cryptun.routing.mesh.PlanIssue;
 import io.cryptun.routing.mesh.PlannedPeer;
+import io.cryptun.routing.psk.MeshKeyring;
+import io.cryptun.routing.psk.MeshSecrets;
+import io.cryptun.routing.psk.MeshSecretsFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -48,6 +54,12 @@ import java.util.TreeSet;
  * ({@link ReactorLoop} does so on file changes and periodically); {@link #dueAtMillis} says when
  * a scan is needed even without a change (a grace period running out, a failed step to retry).
  * Every step that fails is logged once and retried at the next scan; the rest goes on.
+ *
+ * <p>Mesh secrets: with a {@link MeshSecretsFile}, each scan also looks whether the file changed;
+ * new secrets go into the {@link MeshKeyring} the peer table derives pre-shared keys from, their
+ * ids into this node's record, and the plan follows (peers whose generations changed are updated;
+ * nodes that share none are refused). A file that cannot be read or parsed leaves the last good
+ * secrets in force.
  */
 public final class MeshReactor implements AutoCloseable {
     /** While something waits for a grace period or a retry, scan this often at least. */
@@ -64,6 +76,11 @@ public final class MeshReactor implements AutoCloseable {
     private final GraceCache<NodeId, Bmx7Description> descriptionCache;
     private final GraceCache<NodeId, Originator> originatorCache;
     private final ReceivedRecords records;
+    private final MeshKeyring keyring;
+    private final MeshSecretsFile secretsFile;
+    private CryptunRecord ownRecord;
+    private volatile Map<String, String> refusals = Map.of();
+    private NodeId expectedSelf;
 
     private MeshPlan plan = MeshPlan.EMPTY;
     private MeshView view;
@@ -85,6 +102,18 @@ public final class MeshReactor implements AutoCloseable {
 
     public MeshReactor(MeshConfig config, Bmx7Feed feed, PeerTable peerTable, RouteTable routeTable,
                        Bmx7ControlClient control, EventLog log) {
+        this(config, feed, peerTable, routeTable, control, log, MeshKeyring.empty(), null);
+    }
+
+    /**
+     * @param keyring     the mesh secrets held now (shared with the peer table); its ids are announced
+     * @param secretsFile the file to follow for new secrets, or null when they never change
+     */
+    public MeshReactor(MeshConfig config, Bmx7Feed feed, PeerTable peerTable, RouteTable routeTable,
+                       Bmx7ControlClient control, EventLog log, MeshKeyring keyring, MeshSecretsFile secretsFile) {
+        this.keyring = Objects.requireNonNull(keyring, "keyring");
+        this.secretsFile = secretsFile;
+        this.ownRecord = config.ownRecord().withPskIds(keyring.ids());
         this.config = Objects.requireNonNull(config, "config");
         this.feed = Objects.requireNonNull(feed, "feed");
         this.peerTable = Objects.requireNonNull(peerTable, "peerTable");
@@ -100,6 +129,49 @@ public final class MeshReactor implements AutoCloseable {
 
     public MeshConfig config() {
         return config;
+    }
+
+    /** This node's record as published now (its psk ids follow the secret file). */
+    public synchronized CryptunRecord ownRecord() {
+        return ownRecord;
+    }
+
+    /**
+     * Why installed peers are refused, by base64 public key (nodes whose mesh secrets do not
+     * match); empty when none is. Safe to call from any thread.
+     */
+    public Map<String, String> refusals() {
+        return refusals;
+    }
+
+    /** Directories whose changes should trigger a scan: bmx7's, and the secret file's. */
+    public List<Path> watchedDirectories() {
+        Path json = config.jsonDir();
+        List<Path> dirs = new ArrayList<>(List.of(config.runtimeDir(), json, json.resolve("descriptions"),
+                json.resolve("originators"), config.runtimeDir().resolve("sms"), config.receivedSmsDir()));
+        if (secretsFile != null) {
+            Path parent = secretsFile.path().toAbsolutePath().getParent();
+            if (parent != null && !dirs.contains(parent)) {
+                dirs.add(parent);
+            }
+        }
+        return List.copyOf(dirs);
+    }
+
+    /**
+     * The bmx7 node id this node's WireGuard key was derived from ({@code --key-from-bmx7}): if
+     * bmx7 says it runs as another node, a warning says the key does not follow this identity.
+     */
+    public synchronized void expectSelf(NodeId id) {
+        expectedSelf = id;
+    }
+
+    /** Reads the secret file again even if it looks unchanged (SIGHUP), then scans. */
+    public synchronized void reloadSecrets(long nowMillis) {
+        if (secretsFile != null) {
+            secretsFile.forget();
+        }
+        scan(nowMillis);
     }
 
     /** The plan in force (the last one computed), {@link MeshPlan#EMPTY} before the first. */
@@ -146,6 +218,7 @@ public final class MeshReactor implements AutoCloseable {
             return;
         }
         retryWanted = false;
+        followSecretFile();
         followBmx7Restarts();
         publishRecord();
         announceOffers();
@@ -153,6 +226,34 @@ public final class MeshReactor implements AutoCloseable {
         long retry = pending ? Math.max(20, Math.min(config.graceMillis() / 4, RETRY_MILLIS))
                 : retryWanted ? RETRY_MILLIS : -1;
         dueAt = retry < 0 ? Long.MAX_VALUE : nowMillis + retry;
+    }
+
+    // ------------------------------------------------------------------ mesh secrets
+
+    private void followSecretFile() {
+        if (secretsFile == null) {
+            return;
+        }
+        Optional<MeshSecrets> read;
+        try {
+            read = secretsFile.readIfChanged(w -> once.log("secrets-perm", EventLog.Level.INFO, w));
+            once.clear("secrets");
+        } catch (IOException e) {
+            once.log("secrets", EventLog.Level.ERROR, e.getMessage() + "; keeping mesh secret generations "
+                    + String.join(",", keyring.ids()));
+            return;
+        }
+        if (read.isEmpty()) {
+            return;
+        }
+        List<String> before = keyring.ids();
+        keyring.replace(read.get());
+        List<String> after = keyring.ids();
+        if (!after.equals(before)) {
+            ownRecord = ownRecord.withPskIds(after);
+            log.log(EventLog.Level.INFO, "mesh secret generations now " + String.join(",", after) + " (were "
+                    + (before.isEmpty() ? "none" : String.join(",", before)) + ")");
+        }
     }
 
     // ------------------------------------------------------------------ bmx7 settings
@@ -194,11 +295,11 @@ public final class MeshReactor implements AutoCloseable {
             retractStaleRecord();
             return;
         }
-        byte[] content = config.ownRecord().toBytes();
+        byte[] content = ownRecord.toBytes();
         try {
             if (publisher.publish(content)) {
                 log.log(EventLog.Level.INFO, "published this node's record in " + publisher.file() + ": "
-                        + config.ownRecord().format().trim());
+                        + ownRecord.format().trim());
             }
             once.clear("publish");
         } catch (NoSuchFileException e) {
@@ -271,6 +372,11 @@ public final class MeshReactor implements AutoCloseable {
             log.log(EventLog.Level.INFO, "bmx7 node id " + self + ", primary address "
                     + IpPrefix.hostString(self.primaryAddress().getAddress()));
             lastSelf = self;
+            if (expectedSelf != null && !expectedSelf.equals(self)) {
+                log.log(EventLog.Level.ERROR, "warning: the WireGuard key was derived from the bmx7 node key of "
+                        + expectedSelf.shortId() + ", but bmx7 runs as " + self.shortId()
+                        + ": point --key-from-bmx7 at this bmx7's key file (its keyPath)");
+            }
         }
         Map<NodeId, Bmx7Description> descriptions = descriptionCache.update(now, reading.descriptions(),
                 gone(reading, descriptionCache.current().keySet(), reading.descriptions().keySet()));
@@ -296,7 +402,7 @@ public final class MeshReactor implements AutoCloseable {
         MeshView v = new MeshViewBuilder(self).descriptions(descriptions.values())
                 .originators(originators.values()).records(update.statuses()).build();
         noteOwnRecord(v);
-        LocalSettings settings = config.settingsFor(self);
+        LocalSettings settings = config.settingsFor(self).withOwnRecord(ownRecord);
         MeshPlan next = MeshPlanner.plan(settings, v, plan);
         apply(DesiredState.of(next));
         reportIssues(plan, next);
@@ -331,7 +437,7 @@ public final class MeshReactor implements AutoCloseable {
 
     private void noteOwnRecord(MeshView v) {
         MeshNode me = v.nodes().get(v.self());
-        boolean seen = me != null && me.record().isValid() && me.record().record().equals(config.ownRecord());
+        boolean seen = me != null && me.record().isValid() && me.record().record().equals(ownRecord);
         if (seen && !ownRecordSeen) {
             log.log(EventLog.Level.INFO, "bmx7 carries this node's record in its description");
         }
@@ -351,7 +457,7 @@ public final class MeshReactor implements AutoCloseable {
     private static String describe(PlanIssue i) {
         String who = i.node() == null ? "" : "node " + i.node().shortId() + ": ";
         return switch (i.kind()) {
-            case NOT_ALLOWED, ADDRESS_MISMATCH, DUPLICATE_KEY, OWN_KEY -> "refusing " + who + i.detail();
+            case NOT_ALLOWED, ADDRESS_MISMATCH, DUPLICATE_KEY, OWN_KEY, MESH_SECRET_MISMATCH -> "refusing " + who + i.detail();
             default -> who + i.detail();
         };
     }
@@ -386,6 +492,13 @@ public final class MeshReactor implements AutoCloseable {
             }
         }
         applyHandoffs(want.handoffs());
+        Map<String, String> r = new TreeMap<>();
+        peers.forEach((k, p) -> {
+            if (p.isRefused()) {
+                r.put(k, "refused: " + p.refusal());
+            }
+        });
+        refusals = Collections.unmodifiableMap(r);
     }
 
     /** New peers first, then changes, then removals: a prefix moving between peers is never held by two. */
@@ -394,8 +507,7 @@ public final class MeshReactor implements AutoCloseable {
             PlannedPeer p = e.getValue();
             if (!peers.containsKey(e.getKey()) && step("peer " + e.getKey(), "adding peer " + p, () -> peerTable.add(p))) {
                 peers.put(e.getKey(), p);
-                log.log(EventLog.Level.INFO, "peer " + label(p) + " added: endpoint " + endpoint(p) + ", allowed IPs "
-                        + p.allowedIps());
+                log.log(EventLog.Level.INFO, "peer " + label(p) + " added: endpoint " + endpoint(p) + describe(p));
             }
         }
         for (Map.Entry<String, PlannedPeer> e : want.entrySet()) {
@@ -405,7 +517,7 @@ public final class MeshReactor implements AutoCloseable {
                     && step("peer " + e.getKey(), "updating peer " + after, () -> peerTable.update(before, after))) {
                 peers.put(e.getKey(), after);
                 log.log(EventLog.Level.INFO, "peer " + label(after) + " updated: endpoint " + endpoint(after)
-                        + ", allowed IPs " + after.allowedIps());
+                        + describe(after));
             }
         }
         for (Map.Entry<String, PlannedPeer> e : new ArrayList<>(peers.entrySet())) {
@@ -446,6 +558,14 @@ public final class MeshReactor implements AutoCloseable {
 
     private static String label(PlannedPeer p) {
         return p.node().shortId() + " (key " + Keys.shortLabel(p.publicKey()) + ")";
+    }
+
+    private static String describe(PlannedPeer p) {
+        String psk = p.pskGenerations().isEmpty() ? "" : ", mesh secret " + p.pskGenerations().get(0)
+                + (p.pskGenerations().size() > 1 ? " (alternatives " + String.join(",",
+                p.pskGenerations().subList(1, p.pskGenerations().size())) + ")" : "");
+        return p.isRefused() ? ", refused (" + p.refusal() + "), allowed nothing" + psk
+                : ", allowed IPs " + p.allowedIps() + psk;
     }
 
     private static String endpoint(PlannedPeer p) {
@@ -527,6 +647,7 @@ public final class MeshReactor implements AutoCloseable {
             quietly("removing peer " + label(p), () -> peerTable.remove(p));
         }
         peers.clear();
+        refusals = Map.of();
     }
 
     private void quietly(String what, Step s) {

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a {@link MeshReactor} on its own thread: it watches bmx7's runtime directory (json/,
- * json/descriptions, json/originators, sms/rcvdSms and the directory itself) and scans once the
+ * json/descriptions, json/originators, sms/rcvdSms and the directory itself) and the mesh secret
+ * file's directory ({@link MeshReactor#watchedDirectories}) and scans once the
  * changes have settled, so bmx7's delete-then-rewrite sequences (a few milliseconds) are read
  * once; it also scans periodically and whenever the reactor asks to (a grace period running out,
  * a step to retry). Directories that appear later (bmx7 started after cryptun) are watched as
@@ -40,10 +41,7 @@ public final class ReactorLoop implements AutoCloseable {
     private ReactorLoop(MeshReactor reactor, EventLog log) throws IOException {
         this.reactor = reactor;
         this.log = log;
-        MeshConfig c = reactor.config();
-        Path json = c.jsonDir();
-        this.watched = List.of(c.runtimeDir(), json, json.resolve("descriptions"), json.resolve("originators"),
-                c.runtimeDir().resolve("sms"), c.receivedSmsDir());
+        this.watched = reactor.watchedDirectories();
         this.watcher = FileSystems.getDefault().newWatchService();
         this.thread = new Thread(this::run, "cryptun-mesh");
         this.thread.setDaemon(true);

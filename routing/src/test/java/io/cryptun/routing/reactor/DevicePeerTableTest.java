@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -133,5 +134,52 @@ class DevicePeerTableTest {
         Device dev = device();
         assertThrows(IllegalStateException.class, () -> new DevicePeerTable(dev, 0).add(planned(C, dev.publicKey(), 51820)));
         assertEquals(0, dev.peerCount());
+    }
+
+    @Test
+    void preSharedKeysComeFromThePlannedGenerationsAndARefusedPeerGetsNoKeepalive() {
+        byte[] old = new byte[32];
+        java.util.Arrays.fill(old, (byte) 0x42);
+        byte[] next = new byte[32];
+        java.util.Arrays.fill(next, (byte) 0x43);
+        io.cryptun.routing.psk.MeshKeyring ring = io.cryptun.routing.psk.MeshKeyring.of(new io.cryptun.routing.psk.MeshSecrets(
+                List.of(new io.cryptun.routing.psk.MeshSecret(old), new io.cryptun.routing.psk.MeshSecret(next))));
+        List<String> ids = ring.ids();
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 25, ring);
+        byte[] low = new byte[32];
+        low[31] = 1;
+        // the device's key is all but certainly above 00..01: the peer keeps the tunnel up, not this side
+        PlannedPeer refused = new PlannedPeer(C, low, C.primaryAddress(), 51820, List.of(), List.of(ids.get(0)), "other secret");
+        t.add(refused);
+        Peer p = dev.peer(low);
+        assertArrayEquals(io.cryptun.routing.psk.MeshPsk.derive(old, dev.publicKey(), low), p.presharedKey());
+        assertEquals(0, p.persistentKeepaliveSeconds());
+        assertEquals(List.of(), dev.allowedIps().prefixesOf(p));
+
+        byte[] high = new byte[32];
+        java.util.Arrays.fill(high, (byte) 0xff);
+        high[31] = 0x7f;
+        PlannedPeer accepted = new PlannedPeer(D, high, D.primaryAddress(), 51820, prefixes("10.2.0.0/16"),
+                List.of(ids.get(1), ids.get(0)), null);
+        t.add(accepted);
+        Peer q = dev.peer(high);
+        assertArrayEquals(io.cryptun.routing.psk.MeshPsk.derive(next, dev.publicKey(), high), q.presharedKey());
+        assertEquals(25, q.persistentKeepaliveSeconds());
+        // refused from now on: keepalive off, the key follows the new first generation
+        PlannedPeer nowRefused = new PlannedPeer(D, high, D.primaryAddress(), 51820, List.of(),
+                List.of(ids.get(0), ids.get(1)), "other secret");
+        t.update(accepted, nowRefused);
+        assertSame(q, dev.peer(high), "the same peer, updated");
+        assertEquals(0, q.persistentKeepaliveSeconds());
+        assertArrayEquals(io.cryptun.routing.psk.MeshPsk.derive(old, dev.publicKey(), high), q.presharedKey());
+        assertEquals(List.of(), dev.allowedIps().prefixesOf(q));
+        // without secrets: the all-zero key, as plain WireGuard
+        t.update(nowRefused, planned(D, high, 51820, "10.2.0.0/16"));
+        assertArrayEquals(new byte[32], q.presharedKey());
+        assertEquals(25, q.persistentKeepaliveSeconds());
+        // generations the keyring does not hold are refused rather than silently keyed with zeros
+        assertThrows(IllegalStateException.class, () -> t.add(new PlannedPeer(C, publicKey(), C.primaryAddress(), 1,
+                List.of(), List.of("00000000"), null)));
     }
 }

@@ -235,6 +235,63 @@ class MeshReactorTest {
     }
 
     @Test
+    void meshSecretsAreAnnouncedFollowedInTheFileAndRefuseWhoHoldsNoneOfThem() throws Exception {
+        java.nio.file.Path secretFile = dir.root.resolve("mesh.psk");
+        byte[] oldBytes = new byte[32];
+        java.util.Arrays.fill(oldBytes, (byte) 0x11);
+        String oldSecret = java.util.Base64.getEncoder().encodeToString(oldBytes);
+        byte[] newBytes = new byte[32];
+        java.util.Arrays.fill(newBytes, (byte) 0x42);
+        String newSecret = java.util.Base64.getEncoder().encodeToString(newBytes);
+        Files.writeString(secretFile, oldSecret + "\n");
+        io.cryptun.routing.psk.MeshSecretsFile file = new io.cryptun.routing.psk.MeshSecretsFile(secretFile);
+        io.cryptun.routing.psk.MeshKeyring ring = io.cryptun.routing.psk.MeshKeyring.of(file.readIfChanged(w -> { }).orElseThrow());
+        String oldId = ring.ids().get(0);
+        MeshConfig c = config(CryptMode.REQUIRE, List.of());
+        MeshReactor r = new MeshReactor(c, Bmx7Feed.json(c), peers, routes,
+                new Bmx7ControlClient(c.socketPath(), Duration.ofSeconds(5)), eventLog, ring, file);
+        assertTrue(r.watchedDirectories().contains(dir.root), "the secret file's directory is watched");
+        String keyC = "fINURjjn4Vk161A9HtSKZ1SS4df5eXVwzwPToG6uqXk=";
+        String keyD = "+/oQSoIyDLKSzjJS+zTwCDl527Hzs5NfyTuzmPHJvU0=";
+        dir.deleteSms(C);
+        dir.writeSms(C, "v=1 key=" + keyC + " port=51820 tun4=10.254.3.1/32 tun6=2001:db8:3::1/128 psk=" + oldId + "\n");
+        r.scan(0);
+        assertTrue(Files.readString(dir.sendSms()).endsWith(" psk=" + oldId + "\n"), "the ids are announced");
+        assertEquals(List.of(oldId), peers.peers.get(keyC).pskGenerations());
+        assertFalse(peers.peers.get(keyC).isRefused());
+        PlannedPeer d = peers.peers.get(keyD);
+        assertTrue(d.isRefused(), "D announces no secret: " + d);
+        assertEquals(List.of(), d.allowedIps());
+        assertEquals(Map.of(keyD, "refused: it holds no mesh secret (this node: " + oldId + ")"), r.refusals());
+        assertEquals(1, log.stream().filter(l -> l.contains("refusing node " + D.shortId())).count(), log.toString());
+        assertTrue(routes.routes.stream().noneMatch(t -> t.toString().contains(D.shortId())));
+
+        // the next secret rolled in by editing the file: announced, and C's peer gets it as an alternative
+        Files.writeString(secretFile, oldSecret + "\n" + newSecret + "\n");
+        peers.calls.clear();
+        r.scan(100);
+        List<String> ids = ring.ids();
+        assertEquals(2, ids.size());
+        assertTrue(Files.readString(dir.sendSms()).endsWith(" psk=" + String.join(",", ids) + "\n"));
+        assertEquals(ids, r.ownRecord().pskIds());
+        assertEquals(ids, peers.peers.get(keyC).pskGenerations(), "C holds only the old one: first, then ours");
+        assertEquals(Set.of("update " + C.shortId() + " " + keyC, "update " + D.shortId() + " " + keyD),
+                Set.copyOf(peers.calls), "updated in place, not replaced");
+        assertTrue(log.stream().anyMatch(l -> l.contains("mesh secret generations now " + String.join(",", ids))));
+
+        // an unchanged file changes nothing; a broken edit keeps the secrets in force and says so once
+        peers.calls.clear();
+        r.scan(200);
+        Files.writeString(secretFile, "oops\n");
+        r.scan(300);
+        r.scan(400);
+        assertEquals(List.of(), peers.calls);
+        assertEquals(ids, ring.ids());
+        assertEquals(1, log.stream().filter(l -> l.contains("mesh.psk:1: not a mesh secret")).count(), log.toString());
+        assertFalse(log.stream().anyMatch(l -> l.contains(oldSecret) || l.contains(newSecret)), "no secret in the log");
+    }
+
+    @Test
     void aNodeThatIsGoneIsDroppedOnceTheGracePeriodEndsAndItsRoutesFailOver() throws Exception {
         MeshConfig c = config(CryptMode.REQUIRE, List.of());
         MeshReactor r = reactor(c);
