@@ -53,6 +53,11 @@ public final class Demo {
     }
 
     private int demo() throws Exception {
+        for (String tool : new String[] {"ip", "ping"}) {
+            if (!Sh.onPath(tool)) {
+                throw new IllegalStateException("the demo needs '" + tool + "' (apt-get install iproute2 iputils-ping)");
+            }
+        }
         work = Files.createTempDirectory("cryptun-demo-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
         boolean withWgGo = Sh.onPath("wireguard-go") && Sh.onPath("wg");
