@@ -244,6 +244,10 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     private void startThreads() {
+        Thread warm = new Thread(() -> io.cryptun.noise.handshake.HandshakeWarmUp.run(200), "cryptun-warmup");
+        warm.setDaemon(true);
+        warm.setPriority(Thread.MIN_PRIORITY);
+        warm.start();
         tunReader = named("cryptun-tun").newThread(this::readTun);
         handshakeWorker = named("cryptun-handshake").newThread(this::processHandshakes);
         timerThread = named("cryptun-timers").newThread(this::runTimers);
