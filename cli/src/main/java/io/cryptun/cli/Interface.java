@@ -73,11 +73,7 @@ public final class Interface implements AutoCloseable {
     }
 
     private static void closeQuietly(TunDevice tun) {
-        try {
-            tun.close();
-        } catch (IOException e) {
-            // already failing
-        }
+        tun.close();
     }
 
     public Daemon daemon() {

@@ -351,8 +351,9 @@ public final class TunDevice implements Closeable {
     /** Must be called inside the guard. Returns READY, TIMED_OUT or CLOSED. */
     private int waitReadable(long timeoutMillis) throws TunException {
         ByteBuffer pfds = POLL_FDS.get();
+        timeoutMillis = Math.min(timeoutMillis, Integer.MAX_VALUE); // keeps the nanosecond deadline from overflowing
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-        int timeout = (int) Math.min(timeoutMillis < 0 ? -1 : timeoutMillis, Integer.MAX_VALUE);
+        int timeout = (int) (timeoutMillis < 0 ? -1 : timeoutMillis);
         for (;;) {
             pfds.putInt(0, fd);
             pfds.putShort(4, Linux.POLLIN);

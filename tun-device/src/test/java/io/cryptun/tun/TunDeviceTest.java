@@ -295,6 +295,13 @@ class TunDeviceTest {
             assertEquals(0, tun.tryRead(ByteBuffer.allocateDirect(2048)));
             assertFalse(tun.awaitReadable(50));
             assertFalse(tun.awaitReadable(0));
+            ByteBuffer out = ByteBuffer.allocateDirect(2048);
+            ns.addAddress(TUN, "10.213.0.1/24");
+            tun.setUp();
+            int len = IcmpPackets.ipv4EchoRequest(out, InetAddress.getByName("10.213.0.2"),
+                    InetAddress.getByName("10.213.0.1"), 9, 1, 8);
+            tun.write(out.limit(len));
+            assertTrue(tun.awaitReadable(Long.MAX_VALUE), "a queued reply must be seen even with a huge timeout");
         }
     }
 

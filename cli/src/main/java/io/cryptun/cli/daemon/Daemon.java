@@ -12,6 +12,7 @@ import io.cryptun.tun.TunDevice;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -156,14 +157,56 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         timerThread.start();
     }
 
+    /** Datagrams from one thread, handed to the UDP event loop once per burst (one sendmmsg). */
+    private final class BatchingSink implements PacketSink {
+        private UdpTransport.Batch batch;
+        private UdpTransport batchOf;
+
+        @Override
+        public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+            UdpTransport current = udp;
+            if (batchOf != current) {
+                flush();
+                batch = current.newBatch();
+                batchOf = current;
+            }
+            return batch.add(to, buf, off, len);
+        }
+
+        @Override
+        public void writeTun(byte[] buf, int off, int len) {
+            try {
+                tun.write(buf, off, len);
+            } catch (IOException e) {
+                if (running) {
+                    log.verbose("TUN write failed: " + e.getMessage());
+                }
+            }
+        }
+
+        void flush() {
+            if (batch != null) {
+                batch.flush();
+            }
+        }
+    }
+
+    /** Bursts of packets per wake-up: the TUN device hands over what is ready, the socket sends it at once. */
+    private static final int TUN_BURST = 16;
+
     private void readTun() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
-        PacketSink sink = new Sink();
-        byte[] buf = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
+        BatchingSink sink = new BatchingSink();
+        ByteBuffer[] bufs = new ByteBuffer[TUN_BURST];
+        int[] lengths = new int[TUN_BURST];
+        for (int i = 0; i < TUN_BURST; i++) {
+            bufs[i] = ByteBuffer.allocateDirect(Worker.MAX_PACKET);
+        }
+        byte[] work = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
         while (running) {
             int n;
             try {
-                n = tun.read(buf, Protocol.HEADROOM, Worker.MAX_PACKET);
+                n = tun.readBatch(bufs, lengths);
             } catch (IOException e) {
                 if (running) {
                     if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", tun.name()))) {
@@ -182,13 +225,18 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 }
                 return;
             }
-            if (n > 0) {
+            for (int i = 0; i < n; i++) {
+                ByteBuffer b = bufs[i];
+                b.flip();
+                b.get(work, Protocol.HEADROOM, lengths[i]);
+                b.clear();
                 try {
-                    device.sendPacket(w, buf, Protocol.HEADROOM, n, sink);
+                    device.sendPacket(w, work, Protocol.HEADROOM, lengths[i], sink);
                 } catch (RuntimeException e) {
                     log.error("dropped an outbound packet: " + e);
                 }
             }
+            sink.flush();
         }
     }
 
@@ -264,11 +312,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             running = false;
         }
         LockSupport.unpark(timerThread);
-        try {
-            tun.close();
-        } catch (IOException e) {
-            // closing is best effort
-        }
+        tun.close();
         udp.close();
         join(tunReader);
         join(handshakeWorker);
