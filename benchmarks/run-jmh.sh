@@ -50,7 +50,7 @@ OPENSSL_RUNS=${OPENSSL_RUNS:-3}
 OPENSSL_SECONDS=${OPENSSL_SECONDS:-3}
 if ((SMOKE)); then OPENSSL_RUNS=1 OPENSSL_SECONDS=1; fi
 MVN=${MVN:-mvn -B -q -o}
-OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$( ((SMOKE)) && echo -smoke)}
+OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$( ((SMOKE)) && echo -smoke || true)}
 command -v python3 >/dev/null || { echo "run-jmh.sh: python3 is needed for the summary" >&2; exit 1; }
 
 # ---- build when needed ----
