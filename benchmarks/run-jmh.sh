@@ -88,6 +88,8 @@ mkdir -p "$OUT"
     echo "date_utc $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host $(uname -n) kernel $(uname -r)"
     echo "cpu $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) x $(nproc)"
+    echo "cpu_flags $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|avx512ifma|avx512vl)$' | tr '\n' ' ')"
+    echo "loadavg_start $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "openssl $(openssl version 2>/dev/null || echo missing)"
     echo "mode $( ((SMOKE)) && echo smoke || echo full)"
     echo "backends $BACKENDS"
@@ -110,6 +112,9 @@ for j in $JAVA; do
     label=$(java_label "$jb")
     major=$(java_major "$jb")
     echo "java $label $("$jb" -version 2>&1 | head -2 | tail -1)" >>"$OUT/meta.txt"
+    # which crypto intrinsics this JVM uses on this CPU (they decide the jdk backend's speed)
+    echo "java $label intrinsics: $("$jb" -XX:+UnlockDiagnosticVMOptions -XX:+PrintFlagsFinal -version 2>/dev/null \
+        | awk '$2 ~ /^(UseAVX|UseChaCha20Intrinsics|UsePoly1305Intrinsics)$/ {printf "%s=%s ", $2, $4}')" >>"$OUT/meta.txt"
     if command -v openssl >/dev/null; then
         for r in $(seq 1 "$OPENSSL_RUNS"); do
             v=$(openssl_once)
@@ -127,5 +132,6 @@ for j in $JAVA; do
     [[ -s $OUT/jmh-$label.json ]] || { echo "run-jmh.sh: JMH wrote no results on $label (see $OUT/jmh-$label.log)" >&2; exit 1; }
 done
 
+echo "loadavg_end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
 python3 "$HERE/summarize-jmh.py" "$OUT" | tee "$OUT/summary.md"
 echo "# results in $OUT" >&2

@@ -311,6 +311,8 @@ daemon_info() { # pid -> one line: the binary and, for java, its version
 run_phase() { # round impl
     local round=$1 impl=$2 pa pb
     log "round $round: $impl up"
+    # the machine may be shared: what else was running shows in the 1-minute load average
+    record "$round" "$impl" env loadavg_1m "$(cut -d' ' -f1 /proc/loadavg)"
     start_daemon "$impl" "$NS_A" "$IF_A" "$OUT/$impl-A-r$round.log" || die "$impl did not start in $NS_A"
     pa=$DAEMON_PID
     start_daemon "$impl" "$NS_B" "$IF_B" "$OUT/$impl-B-r$round.log" || die "$impl did not start in $NS_B"
@@ -376,6 +378,7 @@ PY
 {
     echo "date_utc $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host $(uname -n) kernel $(uname -r) cpu $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) x $(nproc)"
+    echo "loadavg_start $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "knobs RUNS=$RUNS DURATION=$DURATION TESTS=\"$TESTS\" IMPLS=\"$IMPLS\" WARMUP=$WARMUP HS_RUNS=$HS_RUNS PING_COUNT=$PING_COUNT PEERS=$PEERS"
     echo "cryptun JAVA=${JAVA:-launcher default} CRYPTUN_OPTS=\"$CRYPTUN_OPTS\" CRYPTUN_JAVA_OPTS=\"${CRYPTUN_JAVA_OPTS:-}\""
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo -dirty)"

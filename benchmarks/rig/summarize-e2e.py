@@ -35,6 +35,7 @@ METRICS = [
     ("peers_idle", "idle_rss_mb", "idle RSS with many peers, MB", "lower"),
     ("peers_idle", "peak_rss_mb", "peak RSS with many peers, MB", "lower"),
     ("peers_idle", "setconf_s", "wg setconf of many peers, s", "lower"),
+    ("env", "loadavg_1m", "machine load average (1 min) at bring-up", "-"),
 ]
 
 
