@@ -18,6 +18,7 @@
 #                 (default: /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64, those present)
 #   SODIUM=auto|0|1  also measure the libsodium backend (auto: when libsodium is installed)
 #   OPENSSL_RUNS=3   OPENSSL_SECONDS=3
+#   PROF_GC=1     add JMH's GC profiler (bytes allocated per operation); off in --smoke
 #   OUT           results directory (default benchmarks/results/<UTC time>)
 #   MVN           build command prefix (default: mvn -B -q -o)
 set -euo pipefail
@@ -103,8 +104,12 @@ openssl_once() {
         | awk -F: '/^\+F:/{printf "%.1f\n", $4/1e6}'
 }
 
-SMOKE_ARGS=()
-((SMOKE)) && SMOKE_ARGS=(-f 1 -wi 1 -w 100ms -i 1 -r 100ms)
+MODE_ARGS=()
+if ((SMOKE)); then
+    MODE_ARGS=(-f 1 -wi 1 -w 100ms -i 1 -r 100ms)
+elif [[ ${PROF_GC:-1} == 1 ]]; then
+    MODE_ARGS=(-prof gc)
+fi
 
 for j in $JAVA; do
     jb=$(java_bin "$j")
@@ -126,7 +131,7 @@ for j in $JAVA; do
     # JNA (the libsodium backend) needs native access on new JDKs; forks inherit the host's flags
     ((major >= 22)) && flags+=(--enable-native-access=ALL-UNNAMED)
     echo "# JMH on $label -> $OUT/jmh-$label.json" >&2
-    "$jb" "${flags[@]}" -jar "$JAR" "${SMOKE_ARGS[@]}" -p "backend=$BACKENDS" \
+    "$jb" "${flags[@]}" -jar "$JAR" "${MODE_ARGS[@]}" -p "backend=$BACKENDS" \
         -rf json -rff "$OUT/jmh-$label.json" "${JMH_ARGS[@]}" 2>&1 | tee "$OUT/jmh-$label.log" \
         | grep -E '^(# Benchmark:|# Parameters:|Benchmark |[A-Z][A-Za-z]+\.)' >&2 || true
     [[ -s $OUT/jmh-$label.json ]] || { echo "run-jmh.sh: JMH wrote no results on $label (see $OUT/jmh-$label.log)" >&2; exit 1; }

@@ -89,14 +89,20 @@ def main():
     # ---- every benchmark, per JDK ----
     rows = {}
     units = {}
+    alloc = {}
     for label in labels:
         for e in runs[label]:
             key = (short_name(e["benchmark"]), params_text(e.get("params")))
             rows.setdefault(key, {})[label] = spread(iterations(e))
             units[key] = e["primaryMetric"]["scoreUnit"]
+            norm = (e.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm")
+            if norm:
+                alloc.setdefault(key, {})[label] = norm["score"]
     header = ["benchmark", "params", "unit"] + [f"{l} median (min–max)" for l in labels]
     if len(labels) > 1:
         header.append(f"{labels[0]} / {labels[-1]}")
+    if alloc:
+        header += [f"{l} B/op allocated" for l in labels]
     print("### All benchmarks (lower is better)\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -108,6 +114,10 @@ def main():
         if len(labels) > 1:
             first, last = rows[key].get(labels[0]), rows[key].get(labels[-1])
             cells.append(f"{first[0] / last[0]:.2f}×" if first and last and last[0] > 0 else "-")
+        if alloc:
+            for label in labels:
+                a = alloc.get(key, {}).get(label)
+                cells.append(f"{a:.0f}" if a is not None else "-")
         print("| " + " | ".join(cells) + " |")
     print()
 
