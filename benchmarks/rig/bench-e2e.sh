@@ -61,7 +61,10 @@ PORT_A=51820 PORT_B=51821
 SOCKDIR=/var/run/wireguard
 HZ=$(getconf CLK_TCK)
 
-log() { printf '[bench-e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# Messages go to the script's own stderr, kept as fd 3: a trap can run while a command's output is
+# redirected to a file (see run_waiting), and its message belongs on the terminal.
+exec 3>&2
+log() { printf '[bench-e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&3; }
 die() { log "ERROR: $*"; exit 1; }
 inA() { ip netns exec "$NS_A" "$@"; }
 inB() { ip netns exec "$NS_B" "$@"; }
@@ -131,6 +134,18 @@ forget_pid() {
     done
 }
 
+# Runs "$@" as a background child and waits for it: bash runs a trap only after a foreground
+# command ends, but interrupts `wait` at once, so Ctrl-C/SIGTERM cleans up without waiting for a
+# 10-second iperf3 run. The child is in PIDS meanwhile, so the cleanup ends it too.
+run_waiting() {
+    "$@" 3>&- &
+    local p=$! rc=0
+    PIDS+=("$p")
+    wait "$p" || rc=$?
+    forget_pid "$p"
+    return "$rc"
+}
+
 stop_pid() { # pid: SIGTERM, wait up to 10 s, SIGKILL
     local p=$1
     kill -0 "$p" 2>/dev/null && kill "$p" 2>/dev/null || true
@@ -172,13 +187,13 @@ start_daemon() { # impl ns ifname logfile -> DAEMON_PID (not in $(...): the PID 
     mkdir -p "$SOCKDIR"
     # ip netns exec, env and the launcher all exec: $! is the daemon's own PID
     if [[ $impl == wireguard-go ]]; then
-        ip netns exec "$ns" env LOG_LEVEL=error wireguard-go -f "$ifn" >"$logf" 2>&1 &
+        ip netns exec "$ns" env LOG_LEVEL=error wireguard-go -f "$ifn" >"$logf" 2>&1 3>&- &
     else
         local envs=(LOG_LEVEL=info)
         [[ -n $CRYPTUN_JAVA_BIN ]] && envs+=(CRYPTUN_JAVA="$CRYPTUN_JAVA_BIN")
         [[ -n ${CRYPTUN_JAVA_OPTS:-} ]] && envs+=(CRYPTUN_JAVA_OPTS="$CRYPTUN_JAVA_OPTS")
         # shellcheck disable=SC2086
-        ip netns exec "$ns" env "${envs[@]}" "$ROOT/cryptun" -f "$ifn" $CRYPTUN_OPTS >"$logf" 2>&1 &
+        ip netns exec "$ns" env "${envs[@]}" "$ROOT/cryptun" -f "$ifn" $CRYPTUN_OPTS >"$logf" 2>&1 3>&- &
     fi
     pid=$!
     PIDS+=("$pid")
@@ -221,7 +236,7 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 # ---------------------------------------------------------------- tests
 IPERF_PID=
 start_iperf_server() {
-    ip netns exec "$NS_B" iperf3 -s -p 5201 >"$OUT/iperf3-server.log" 2>&1 &
+    ip netns exec "$NS_B" iperf3 -s -p 5201 >"$OUT/iperf3-server.log" 2>&1 3>&- &
     IPERF_PID=$!
     PIDS+=("$IPERF_PID")
     for _ in $(seq 1 50); do inB ss -ltn 2>/dev/null | grep -q ':5201 ' && return 0; sleep 0.1; done
@@ -240,7 +255,7 @@ iperf_test() { # round impl test daemon-pids...
     j=$OUT/$impl-$test-r$round.json
     for try in 1 2 3; do
         c0=$(cpu_ticks "$@")
-        if timeout $((DURATION + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -J "${args[@]}" >"$j" 2>"$j.err"; then
+        if run_waiting timeout $((DURATION + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -J "${args[@]}" >"$j" 2>"$j.err"; then
             ok=1; break
         fi
         log "$impl $test round $round: iperf3 failed (try $try): $(grep -m1 -o '"error":.*' "$j" 2>/dev/null || tail -c 200 "$j.err")"
@@ -279,7 +294,8 @@ PY
 
 ping_test() { # round impl
     local r
-    r=$(inA ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" | awk -F' = ' '/^rtt/{print $2}' | cut -d' ' -f1)
+    run_waiting ip netns exec "$NS_A" ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" >"$STATE/ping.out" 2>&1 || true
+    r=$(awk -F' = ' '/^rtt/{print $2}' "$STATE/ping.out" | cut -d' ' -f1)
     [[ -n $r ]] || { record "$1" "$2" ping failed 1; return 0; }
     IFS=/ read -r mn avg mx mdev <<<"$r"
     record "$1" "$2" ping rtt_avg_ms "$avg"
@@ -322,11 +338,11 @@ run_phase() { # round impl
     for _ in 1 2 3 4 5; do inA ping -n -c1 -W2 "$T4_B" >/dev/null 2>&1 && { ok=1; break; }; done
     ((ok)) || die "$impl: no ping through the tunnel; see $OUT/$impl-*-r$round.log"
     [[ $round == 1 ]] && echo "$impl daemon: $(daemon_info "$pa")" >>"$OUT/meta.txt"
-    sleep "$IDLE_SETTLE"
+    run_waiting sleep "$IDLE_SETTLE"
     record "$round" "$impl" rss idle_rss_mb "$(max_mb VmRSS "$pa" "$pb")"
     start_iperf_server
     if ((WARMUP > 0)); then
-        timeout $((WARMUP + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -t "$WARMUP" >/dev/null 2>&1 || true
+        run_waiting timeout $((WARMUP + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -t "$WARMUP" >/dev/null 2>&1 || true
         sleep 1
     fi
     for test in $TESTS; do
@@ -367,7 +383,7 @@ PY
     n=$(inA wg show "$IF_A" peers | wc -l)
     [[ $n == "$PEERS" ]] || log "WARNING: $impl shows $n peers, expected $PEERS"
     record 0 "$impl" peers_idle setconf_s "$(awk -v n=$((t1 - t0)) 'BEGIN{printf "%.2f", n/1e9}')"
-    sleep $((IDLE_SETTLE * 2))
+    run_waiting sleep $((IDLE_SETTLE * 2))
     record 0 "$impl" peers_idle idle_rss_mb "$(max_mb VmRSS "$pa")"
     record 0 "$impl" peers_idle peak_rss_mb "$(max_mb VmHWM "$pa")"
     stop_pid "$pa"
