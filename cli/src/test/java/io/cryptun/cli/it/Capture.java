@@ -24,7 +24,7 @@ final class Capture implements AutoCloseable {
 
     /** Starts capturing on {@code ifname} with a pcap filter; returns once tcpdump listens. */
     static Capture start(Netns ns, String ifname, Path log, String... filter) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-l", "-tt", "-i", ifname));
+        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-l", "--immediate-mode", "-tt", "-i", ifname));
         cmd.addAll(List.of(filter));
         Capture c = new Capture(ns.spawn(cmd, log), log);
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -67,12 +67,18 @@ class FloodKindsIT {
 
                 // real transport packets of the steady session, to replay later
                 Path pcap = hosts.workDir.resolve("steady.pcap");
-                Process dump = hosts.left.spawn(List.of("tcpdump", "-n", "-U", "-i", "ul", "-w", pcap.toString(),
-                        "udp", "and", "src", "port", "51820", "and", "dst", "port", "51821"), hosts.workDir.resolve("tcpdump.log"));
-                Thread.sleep(700);
+                // --immediate-mode: without it libpcap hands packets over in ring blocks, and the last
+                // block is lost when tcpdump is stopped before the block timeout retires it
+                Path dumpLog = hosts.workDir.resolve("tcpdump.log");
+                Process dump = hosts.left.spawn(List.of("tcpdump", "-n", "--immediate-mode", "-U", "-i", "ul",
+                        "-w", pcap.toString(), "udp", "and", "src", "port", "51820", "and", "dst", "port", "51821"), dumpLog);
+                awaitListening(dump, dumpLog);
                 assertEquals(20, PingRun.run(hosts.left, hosts.workDir.resolve("ping-capture.log"), Duration.ofSeconds(30),
                         "-c", "20", "-i", "0.05", "-W", "2", "100.64.0.2").received(), hosts.logs());
-                Thread.sleep(300);
+                for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end
+                        && transportPayloads(Files.readAllBytes(pcap)).size() < 20; ) {
+                    Thread.sleep(100);
+                }
                 Processes.terminateTree(List.of(dump.pid()));
                 dump.waitFor();
                 List<byte[]> captured = transportPayloads(Files.readAllBytes(pcap));
@@ -143,6 +149,16 @@ class FloodKindsIT {
         }
     }
 
+    private static void awaitListening(Process tcpdump, Path log) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!(Files.exists(log) && Files.readString(log).contains("listening on"))) {
+            if (!tcpdump.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("tcpdump did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Sends one kind of junk until stopped or bounded, from each attacker address in turn. */
     private static void flood(int kind, List<byte[]> captured, InetSocketAddress target, Random rnd,
                               AtomicBoolean stop, AtomicLong sent) throws Exception {
@@ -191,6 +207,9 @@ class FloodKindsIT {
     /** UDP payloads of WireGuard transport messages in a pcap file (Ethernet, IPv4). */
     static List<byte[]> transportPayloads(byte[] pcap) {
         List<byte[]> out = new ArrayList<>();
+        if (pcap.length < 24) {
+            return out; // tcpdump has not written its file header yet
+        }
         ByteBuffer b = ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN);
         int linkType = b.getInt(20);
         int pos = 24;
