@@ -1,0 +1,184 @@
+package io.cryptun.noise.device;
+
+import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.crypto.Keys;
+import io.cryptun.noise.crypto.TransportCipher;
+import io.cryptun.noise.crypto.X25519Keys;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+/**
+ * Two throwaway devices, wired to each other in memory, run complete handshakes and carry packets
+ * both ways, so that the JIT has compiled the whole handshake and packet path before the first
+ * real peer shows up. Handshakes are rare: without this, the first ones after start-up run the
+ * protocol code in the interpreter (about 100 ms for the first, several ms for the next ones),
+ * which is the first packet's latency.
+ *
+ * <p>The devices have their own clock, which jumps past REJECT_AFTER_TIME between rounds so that
+ * every round needs a new handshake, and a silent event log; their keys are zeroed at the end.
+ * Nothing here touches the network.
+ */
+public final class DeviceWarmUp {
+    private static final InetSocketAddress ADDRESS_A = label(1);
+    private static final InetSocketAddress ADDRESS_B = label(2);
+    private static final byte[] INNER_A = {10, 0, 0, 1};
+    private static final byte[] INNER_B = {10, 0, 0, 2};
+
+    /** What a run did, for the test that keeps this honest. */
+    public record Result(long sessions, long packetsDelivered) {
+    }
+
+    private DeviceWarmUp() {
+    }
+
+    /**
+     * Runs {@code rounds} handshakes, each followed by {@code packetsPerRound} packets in each
+     * direction (sizes alternating between small and MTU-sized), with the given cipher backend.
+     */
+    public static Result run(int rounds, int packetsPerRound, String cipherBackend) {
+        JumpingClock clock = new JumpingClock();
+        SecureRandom random = new SecureRandom();
+        Side a = new Side(clock, random, cipherBackend);
+        Side b = new Side(clock, random, cipherBackend);
+        Wire wire = new Wire();
+        a.connect(b, ADDRESS_B, INNER_B, wire);
+        b.connect(a, ADDRESS_A, INNER_A, wire);
+        byte[] small = ipv4Packet(INNER_A, INNER_B, 84);
+        byte[] large = ipv4Packet(INNER_A, INNER_B, 1420);
+        byte[] smallBack = ipv4Packet(INNER_B, INNER_A, 84);
+        byte[] largeBack = ipv4Packet(INNER_B, INNER_A, 1420);
+        try {
+            for (int r = 0; r < rounds; r++) {
+                // the keys of the last round are past REJECT_AFTER_TIME: the first packet starts a handshake
+                clock.jump(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
+                for (int i = 0; i < packetsPerRound; i++) {
+                    boolean big = (i & 1) == 1;
+                    a.send(big ? large : small, wire);
+                    wire.deliver(a, b);
+                    b.send(big ? largeBack : smallBack, wire);
+                    wire.deliver(a, b);
+                }
+            }
+            return new Result(Math.min(a.sessions(), b.sessions()), a.delivered + b.delivered);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    private static final class Side implements PacketSink {
+        final Device device;
+        final Worker worker;
+        final byte[] privateKey;
+        final byte[] buf = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
+        long delivered;
+        private InetSocketAddress self;
+        private Wire wire;
+
+        Side(Clock clock, SecureRandom random, String cipherBackend) {
+            device = Device.builder().clock(clock).random(random).eventLog(EventLog.SILENT).inlineHandshakes(true).build();
+            privateKey = X25519Keys.generatePrivate(random);
+            device.setPrivateKey(privateKey);
+            worker = new Worker(TransportCipher.create(cipherBackend));
+        }
+
+        void connect(Side other, InetSocketAddress otherAddress, byte[] otherInner, Wire wire) {
+            this.wire = wire;
+            this.self = otherAddress == ADDRESS_B ? ADDRESS_A : ADDRESS_B;
+            Peer p = device.addPeer(X25519Keys.publicFromPrivate(other.privateKey));
+            p.setEndpoint(otherAddress);
+            device.allowedIps().insert(IpPrefix.of(otherInner, 32), p);
+            device.setUp(true);
+        }
+
+        void send(byte[] packet, Wire wire) {
+            System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
+            device.sendPacket(worker, buf, Protocol.HEADROOM, packet.length, this);
+        }
+
+        void receive(byte[] datagram, InetSocketAddress from) {
+            device.receive(worker, datagram, 0, datagram.length, from, this);
+        }
+
+        long sessions() {
+            return device.stats().events(Stats.Event.SESSION_ESTABLISHED);
+        }
+
+        @Override
+        public boolean sendDatagram(InetSocketAddress to, byte[] b, int off, int len) {
+            wire.queue.add(new Object[] {Arrays.copyOfRange(b, off, off + len), self, to});
+            return true;
+        }
+
+        @Override
+        public void writeTun(byte[] b, int off, int len) {
+            if (len > 0) {
+                delivered++;
+            }
+        }
+
+        void close() {
+            device.setUp(false);
+            device.removeAllPeers();
+            Keys.zero(privateKey);
+            device.setPrivateKey(null);
+        }
+    }
+
+    /** Datagrams in flight between the two sides, delivered in order until none is left. */
+    private static final class Wire {
+        final ArrayDeque<Object[]> queue = new ArrayDeque<>();
+
+        void deliver(Side a, Side b) {
+            Object[] d;
+            while ((d = queue.poll()) != null) {
+                Side to = d[2] == ADDRESS_A ? a : b;
+                to.receive((byte[]) d[0], (InetSocketAddress) d[1]);
+            }
+        }
+    }
+
+    /** System time that can be pushed forward, so that rate limits and key expiry pass at once. */
+    private static final class JumpingClock implements Clock {
+        private volatile long offset;
+
+        void jump(long nanos) {
+            offset += nanos;
+        }
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime() + offset;
+        }
+
+        @Override
+        public long unixNanos() {
+            return System.currentTimeMillis() * 1_000_000L + offset;
+        }
+    }
+
+    /** An IPv4 header with the right length and addresses, zeros after it (UDP protocol number). */
+    static byte[] ipv4Packet(byte[] src, byte[] dst, int length) {
+        byte[] p = new byte[length];
+        p[0] = 0x45;
+        p[2] = (byte) (length >>> 8);
+        p[3] = (byte) length;
+        p[8] = 64;
+        p[9] = 17;
+        System.arraycopy(src, 0, p, 12, 4);
+        System.arraycopy(dst, 0, p, 16, 4);
+        return p;
+    }
+
+    private static InetSocketAddress label(int last) {
+        try {
+            // documentation addresses (RFC 5737): only labels here, nothing is sent to them
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) last}), 9);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
