@@ -1,6 +1,6 @@
 package io.cryptun.noise;
 
-import java.nio.file.Files;
+import io.cryptun.testkit.SharedFixtures;
 import java.nio.file.Path;
 
 /** Finds ../shared/fixtures beside the project root, walking up from the working directory. */
@@ -9,15 +9,7 @@ public final class Fixtures {
     }
 
     public static Path dir() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null) {
-            Path candidate = p.resolve("shared").resolve("fixtures");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-            p = p.getParent();
-        }
-        throw new IllegalStateException("../shared/fixtures not found above " + Path.of("").toAbsolutePath());
+        return SharedFixtures.dir("");
     }
 
     public static Path file(String relative) {

@@ -1,5 +1,6 @@
 package io.cryptun.routing;
 
+import io.cryptun.testkit.SharedFixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,14 +22,7 @@ public final class Fixtures {
     /** Walks up from the working directory to the one holding {@code shared/fixtures}. */
     public static synchronized Path bmx7() {
         if (root == null) {
-            Path dir = Path.of("").toAbsolutePath();
-            while (dir != null && !Files.isDirectory(dir.resolve("shared/fixtures/bmx7"))) {
-                dir = dir.getParent();
-            }
-            if (dir == null) {
-                throw new IllegalStateException("shared/fixtures/bmx7 not found above " + Path.of("").toAbsolutePath());
-            }
-            root = dir.resolve("shared/fixtures/bmx7");
+            root = SharedFixtures.dir("bmx7");
         }
         return root;
     }

@@ -1,5 +1,6 @@
 package io.cryptun.cli.it.standin;
 
+import io.cryptun.testkit.SharedFixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,14 +15,7 @@ public final class FixtureFiles {
 
     public static synchronized Path bmx7() {
         if (root == null) {
-            Path dir = Path.of("").toAbsolutePath();
-            while (dir != null && !Files.isDirectory(dir.resolve("shared/fixtures/bmx7"))) {
-                dir = dir.getParent();
-            }
-            if (dir == null) {
-                throw new IllegalStateException("shared/fixtures/bmx7 not found above " + Path.of("").toAbsolutePath());
-            }
-            root = dir.resolve("shared/fixtures/bmx7");
+            root = SharedFixtures.dir("bmx7");
         }
         return root;
     }
