@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.testkit.Allocations;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -344,21 +345,9 @@ class IndexTableTest {
         for (int warm = 0; warm < 5; warm++) {
             loop.run();
         }
-        long bytes = allocatedBytes(loop);
+        long bytes = Allocations.allocatedBytes(loop);
         org.junit.jupiter.api.Assumptions.assumeTrue(bytes >= 0, "allocation counter not available");
         assertTrue(bytes < 64 * 1024, bytes + " bytes allocated by 400,000 gets");
         assertTrue(sum[0] > 0);
-    }
-
-    /** Bytes allocated by this thread while running {@code body}, or -1 if the JVM cannot tell. */
-    static long allocatedBytes(Runnable body) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        if (!(mx instanceof com.sun.management.ThreadMXBean hs) || !hs.isThreadAllocatedMemorySupported()) {
-            return -1;
-        }
-        hs.setThreadAllocatedMemoryEnabled(true);
-        long before = hs.getThreadAllocatedBytes(Thread.currentThread().getId());
-        body.run();
-        return hs.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
     }
 }

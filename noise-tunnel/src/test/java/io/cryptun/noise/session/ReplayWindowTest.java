@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.testkit.Allocations;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -258,21 +259,9 @@ class ReplayWindowTest {
         for (int warm = 0; warm < 5; warm++) {
             loop.run();
         }
-        long bytes = allocatedBytes(loop);
+        long bytes = Allocations.allocatedBytes(loop);
         org.junit.jupiter.api.Assumptions.assumeTrue(bytes >= 0, "allocation counter not available");
         assertTrue(bytes < 64 * 1024, bytes + " bytes allocated by 800,000 validations");
         assertEquals(6 * 400_000, accepted[0], "each counter exactly once (c - 3 wraps to huge values at first)");
-    }
-
-    /** Bytes allocated by this thread while running {@code body}, or -1 if the JVM cannot tell. */
-    static long allocatedBytes(Runnable body) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        if (!(mx instanceof com.sun.management.ThreadMXBean hs) || !hs.isThreadAllocatedMemorySupported()) {
-            return -1;
-        }
-        hs.setThreadAllocatedMemoryEnabled(true);
-        long before = hs.getThreadAllocatedBytes(Thread.currentThread().getId());
-        body.run();
-        return hs.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
     }
 }
