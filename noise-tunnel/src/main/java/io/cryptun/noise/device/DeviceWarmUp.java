@@ -41,11 +41,11 @@ public final class DeviceWarmUp {
     public static Result run(int rounds, int packetsPerRound, String cipherBackend) {
         JumpingClock clock = new JumpingClock();
         SecureRandom random = new SecureRandom();
-        Side a = new Side(clock, random, cipherBackend);
-        Side b = new Side(clock, random, cipherBackend);
         Wire wire = new Wire();
-        a.connect(b, ADDRESS_B, INNER_B, wire);
-        b.connect(a, ADDRESS_A, INNER_A, wire);
+        Side a = new Side(ADDRESS_A, wire, clock, random, cipherBackend);
+        Side b = new Side(ADDRESS_B, wire, clock, random, cipherBackend);
+        a.connect(b, INNER_B);
+        b.connect(a, INNER_A);
         byte[] small = ipv4Packet(INNER_A, INNER_B, 84);
         byte[] large = ipv4Packet(INNER_A, INNER_B, 1420);
         byte[] smallBack = ipv4Packet(INNER_B, INNER_A, 84);
@@ -56,9 +56,9 @@ public final class DeviceWarmUp {
                 clock.jump(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
                 for (int i = 0; i < packetsPerRound; i++) {
                     boolean big = (i & 1) == 1;
-                    a.send(big ? large : small, wire);
+                    a.send(big ? large : small);
                     wire.deliver(a, b);
-                    b.send(big ? largeBack : smallBack, wire);
+                    b.send(big ? largeBack : smallBack);
                     wire.deliver(a, b);
                 }
             }
@@ -74,27 +74,27 @@ public final class DeviceWarmUp {
         final Worker worker;
         final byte[] privateKey;
         final byte[] buf = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
+        final InetSocketAddress address;
+        private final Wire wire;
         long delivered;
-        private InetSocketAddress self;
-        private Wire wire;
 
-        Side(Clock clock, SecureRandom random, String cipherBackend) {
+        Side(InetSocketAddress address, Wire wire, Clock clock, SecureRandom random, String cipherBackend) {
+            this.address = address;
+            this.wire = wire;
             device = Device.builder().clock(clock).random(random).eventLog(EventLog.SILENT).inlineHandshakes(true).build();
             privateKey = X25519Keys.generatePrivate(random);
             device.setPrivateKey(privateKey);
             worker = new Worker(TransportCipher.create(cipherBackend));
         }
 
-        void connect(Side other, InetSocketAddress otherAddress, byte[] otherInner, Wire wire) {
-            this.wire = wire;
-            this.self = otherAddress == ADDRESS_B ? ADDRESS_A : ADDRESS_B;
+        void connect(Side other, byte[] otherInner) {
             Peer p = device.addPeer(X25519Keys.publicFromPrivate(other.privateKey));
-            p.setEndpoint(otherAddress);
+            p.setEndpoint(other.address);
             device.allowedIps().insert(IpPrefix.of(otherInner, 32), p);
             device.setUp(true);
         }
 
-        void send(byte[] packet, Wire wire) {
+        void send(byte[] packet) {
             System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
             device.sendPacket(worker, buf, Protocol.HEADROOM, packet.length, this);
         }
@@ -109,7 +109,7 @@ public final class DeviceWarmUp {
 
         @Override
         public boolean sendDatagram(InetSocketAddress to, byte[] b, int off, int len) {
-            wire.queue.add(new Object[] {Arrays.copyOfRange(b, off, off + len), self, to});
+            wire.queue.add(new Datagram(Arrays.copyOfRange(b, off, off + len), address, to));
             return true;
         }
 
@@ -128,15 +128,17 @@ public final class DeviceWarmUp {
         }
     }
 
+    private record Datagram(byte[] data, InetSocketAddress from, InetSocketAddress to) {
+    }
+
     /** Datagrams in flight between the two sides, delivered in order until none is left. */
     private static final class Wire {
-        final ArrayDeque<Object[]> queue = new ArrayDeque<>();
+        final ArrayDeque<Datagram> queue = new ArrayDeque<>();
 
         void deliver(Side a, Side b) {
-            Object[] d;
+            Datagram d;
             while ((d = queue.poll()) != null) {
-                Side to = d[2] == ADDRESS_A ? a : b;
-                to.receive((byte[]) d[0], (InetSocketAddress) d[1]);
+                (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
             }
         }
     }
