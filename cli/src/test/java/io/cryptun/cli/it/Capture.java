@@ -27,15 +27,24 @@ final class Capture implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-l", "--immediate-mode", "-tt", "-i", ifname));
         cmd.addAll(List.of(filter));
         Capture c = new Capture(ns.spawn(cmd, log), log);
+        try {
+            awaitListening(c.process, log);
+        } catch (IllegalStateException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Waits (at most 10 s) until tcpdump, writing its messages to {@code log}, says it listens. */
+    static void awaitListening(Process tcpdump, Path log) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!Files.readString(log).contains("listening on")) {
-            if (!c.process.isAlive() || System.nanoTime() > deadline) {
-                c.close();
-                throw new IllegalStateException("tcpdump did not start: " + Files.readString(log));
+        while (!(Files.exists(log) && Files.readString(log).contains("listening on"))) {
+            if (!tcpdump.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("tcpdump did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
             }
             Thread.sleep(20);
         }
-        return c;
     }
 
     /** Stops the capture and returns the packet lines. */

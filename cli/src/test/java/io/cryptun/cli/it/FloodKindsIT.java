@@ -72,7 +72,7 @@ class FloodKindsIT {
                 Path dumpLog = hosts.workDir.resolve("tcpdump.log");
                 Process dump = hosts.left.spawn(List.of("tcpdump", "-n", "--immediate-mode", "-U", "-i", "ul",
                         "-w", pcap.toString(), "udp", "and", "src", "port", "51820", "and", "dst", "port", "51821"), dumpLog);
-                awaitListening(dump, dumpLog);
+                Capture.awaitListening(dump, dumpLog);
                 assertEquals(20, PingRun.run(hosts.left, hosts.workDir.resolve("ping-capture.log"), Duration.ofSeconds(30),
                         "-c", "20", "-i", "0.05", "-W", "2", "100.64.0.2").received(), hosts.logs());
                 for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end
@@ -146,16 +146,6 @@ class FloodKindsIT {
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(e.getMessage() + "\n" + hosts.logs(), e);
             }
-        }
-    }
-
-    private static void awaitListening(Process tcpdump, Path log) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!(Files.exists(log) && Files.readString(log).contains("listening on"))) {
-            if (!tcpdump.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("tcpdump did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
-            }
-            Thread.sleep(20);
         }
     }
 

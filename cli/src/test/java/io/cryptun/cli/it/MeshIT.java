@@ -159,13 +159,7 @@ class MeshIT {
         Path log = lab.workDir.resolve("tcpdump.log");
         Process tcpdump = b.ns.spawn(List.of("tcpdump", "-i", "vB0", "-n", "--immediate-mode", "-U", "-Z", "root",
                 "-s", "0", "-w", pcap.toString()), log);
-        MeshLab.await("tcpdump listens", Duration.ofSeconds(10), () -> {
-            try {
-                return Files.exists(log) && Files.readString(log).contains("listening on");
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
+        Capture.awaitListening(tcpdump, log);
         ping(a, "10.99.3.1", "-c", "4", "-p", MARKER.substring(0, 32));
         ping(a, "2001:db8:99::3", "-c", "4", "-p", MARKER.substring(0, 32));
         ping(a, "10.254.2.1", "-c", "2", "-p", MARKER.substring(0, 32));

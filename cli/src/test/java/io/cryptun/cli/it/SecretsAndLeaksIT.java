@@ -255,13 +255,7 @@ class SecretsAndLeaksIT {
     private static Process capture(TwoHosts hosts, String ifname, String filter, Path file) throws Exception {
         Path log = hosts.workDir.resolve("tcpdump-" + ifname + ".txt");
         Process p = hosts.left.spawn(List.of("tcpdump", "-i", ifname, "--immediate-mode", "-U", "-n", "-s", "0", "-w", file.toString(), filter), log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(Files.exists(log) && Files.readString(log).contains("listening on"))) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                fail("tcpdump did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
-            }
-            Thread.sleep(20);
-        }
+        Capture.awaitListening(p, log);
         return p;
     }
 
