@@ -12,9 +12,10 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = {"Userspace WireGuard for mesh networks.",
             "",
-            "As a userspace WireGuard implementation (like wireguard-go): cryptun [-f] IFNAME creates the",
-            "TUN device and /var/run/wireguard/IFNAME.sock for wg(8) and wg-quick(8), and runs in the",
-            "background unless -f is given. Removing the socket or the device stops it."},
+            // one element per paragraph: picocli wraps each to the terminal, and breaks between them
+            "As a userspace WireGuard implementation (like wireguard-go): cryptun [-f] IFNAME creates the"
+                + " TUN device and /var/run/wireguard/IFNAME.sock for wg(8) and wg-quick(8), and runs in the"
+                + " background unless -f is given. Removing the socket or the device stops it."},
         subcommands = {
             UpCommand.class,
             MeshCommand.class,

@@ -65,9 +65,9 @@ public final class MeshCommand implements Callable<Integer> {
     String crypt;
 
     @Option(names = "--tun-out", paramLabel = "NAME=NETWORK[,SETTING=VALUE]...",
-            description = {"a gateway search, as bmx7's tunOut (repeatable); settings: minPrefixLen, maxPrefixLen,",
-                "hysteresis, rating, minBandwidth, gwName, gwId, allowOverlappingPrefix, breakOverlappingPrefix,",
-                "ipMetric, tableRule=PREF/TABLE (default " + MeshOptions.DEFAULT_TABLE_PREF + "/" + MeshOptions.DEFAULT_TABLE
+            description = {"a gateway search, as bmx7's tunOut (repeatable); settings: minPrefixLen, maxPrefixLen,"
+                + " hysteresis, rating, minBandwidth, gwName, gwId, allowOverlappingPrefix, breakOverlappingPrefix,"
+                + " ipMetric, tableRule=PREF/TABLE (default " + MeshOptions.DEFAULT_TABLE_PREF + "/" + MeshOptions.DEFAULT_TABLE
                     + "), proto"})
     List<String> tunOut = new ArrayList<>();
 
@@ -92,14 +92,14 @@ public final class MeshCommand implements Callable<Integer> {
     Path privateKeyFile;
 
     @Option(names = "--key-from-bmx7", paramLabel = "PATH", arity = "0..1", fallbackValue = "/etc/bmx7/rsa.der",
-            description = {"derive the private key from bmx7's node key file instead (default PATH: ${FALLBACK-VALUE}),",
-                "so it follows the node's bmx7 identity; excludes --private-key-file"})
+            description = "derive the private key from bmx7's node key file instead (default PATH: ${FALLBACK-VALUE}),"
+                + " so it follows the node's bmx7 identity; excludes --private-key-file")
     Path keyFromBmx7;
 
     @Option(names = "--mesh-psk-file", paramLabel = "FILE",
-            description = {"the community's mesh secret (wg genpsk format, mode 0600; current first, the next on the",
-                "second line during a rotation): per-peer pre-shared keys, and only nodes holding it are peers.",
-                "Followed while running (edits, or SIGHUP)"})
+            description = "the community's mesh secret (wg genpsk format, mode 0600; current first, the next on the"
+                + " second line during a rotation): per-peer pre-shared keys, and only nodes holding it are peers."
+                + " Followed while running (edits, or SIGHUP)")
     Path meshPskFile;
 
     @Option(names = "--allow-node", paramLabel = "NODEID",
@@ -111,8 +111,8 @@ public final class MeshCommand implements Callable<Integer> {
     List<String> acceptClientSources = new ArrayList<>();
 
     @Option(names = "--keepalive", paramLabel = "SECONDS", defaultValue = "25",
-            description = {"persistent keepalive, sent by the node with the smaller public key of each pair,",
-                "0 for none (default: ${DEFAULT-VALUE})"})
+            description = "persistent keepalive, sent by the node with the smaller public key of each pair,"
+                + " 0 for none (default: ${DEFAULT-VALUE})")
     int keepalive;
 
     @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1420", description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")

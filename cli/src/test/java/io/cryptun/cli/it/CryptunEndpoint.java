@@ -35,10 +35,13 @@ public final class CryptunEndpoint extends Endpoint {
         return this;
     }
 
-    /** The heap and GC settings the ./cryptun launcher runs the daemon with. */
+    /** The memory settings the ./cryptun launcher runs a daemon with (LauncherIT checks the launcher's side). */
     public CryptunEndpoint withLauncherJvmOptions() {
-        return withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms4m", "-Xmx256m",
-                "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=2000");
+        withEnv("MALLOC_ARENA_MAX", "1");
+        withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms4m", "-Xmx256m",
+                "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=2000",
+                "-XX:-TieredCompilation", "-Xshare:off");
+        return Runtime.version().feature() >= 25 ? withJvmOptions("-XX:+UseCompactObjectHeaders") : this;
     }
 
     public Path log() {

@@ -212,32 +212,6 @@ class SecretsAndLeaksIT {
         }
     }
 
-    /** The launcher tells the JVM not to write a core file (with the heap, and so the keys) when it crashes. */
-    @Test
-    void theLauncherTurnsOffCoreFiles() throws Exception {
-        Path root = CryptunEndpoint.jar().toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("cryptun"))) {
-            root = root.getParent();
-        }
-        assertTrue(root != null, "the launcher ./cryptun beside the parent pom");
-        Path dir = Files.createTempDirectory("cthd-launcher");
-        try {
-            Path args = dir.resolve("args");
-            Path fakeJava = dir.resolve("java");
-            Files.writeString(fakeJava, "#!/bin/sh\necho \"$*\" >> '" + args + "'\n");
-            Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
-            ExecResult r = sh("CRYPTUN_JAVA='" + fakeJava + "' CRYPTUN_JAR=/dev/null sh '" + root.resolve("cryptun") + "' version");
-            assertEquals(0, r.exitCode(), r.toString());
-            List<String> calls = Files.readAllLines(args);
-            String run = calls.get(calls.size() - 1);
-            assertTrue(run.contains("-XX:-CreateCoredumpOnCrash") && run.endsWith("-jar /dev/null version"), run);
-        } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
-
     // ================================================================ helpers
 
     private static List<String> brokenConfigs(String priv, String peerPub, String psk) {
