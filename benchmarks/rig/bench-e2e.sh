@@ -15,6 +15,8 @@
 #   udp1392 udp64    iperf3 UDP at -b 0 (unlimited) with 1392-byte (= 1420-byte inner packets) and
 #                    64-byte payloads: delivered kpps and Mbit/s, loss %, CPU s/GB
 #   ping             PING_COUNT x 56-byte ICMP at 5 ms: average RTT
+#   pinghops         (not in the default set) the ping test with captures on both tunnel and both
+#                    underlay interfaces: each hop's median, in <impl>-pinghops-r<round>.txt
 #   handshake        HS_RUNS x: peer removed and re-added on both sides, then one ping: its RTT
 #                    includes the whole handshake (the packet waits for it)
 # Per implementation and round also: idle RSS with one peer (both daemons, after IDLE_SETTLE s,
@@ -302,6 +304,26 @@ ping_test() { # round impl
     record "$1" "$2" ping rtt_max_ms "$mx"
 }
 
+pinghops_test() { # round impl: the ping test with four captures, then each hop's median (ping-hops.py)
+    local round=$1 impl=$2 caps=() p f side ifn proto ns
+    for f in "A $IF_A icmp" "A $VETH_A udp" "B $VETH_B udp" "B $IF_B icmp"; do
+        read -r side ifn proto <<<"$f"
+        ns=$NS_A; [[ $side == B ]] && ns=$NS_B
+        ip netns exec "$ns" tcpdump -i "$ifn" -n -s 256 --immediate-mode -U --time-stamp-precision=nano \
+            -w "$STATE/hops-$ifn.pcap" "$proto" >"$STATE/hops-$ifn.log" 2>&1 3>&- &
+        p=$!; PIDS+=("$p"); caps+=("$p")
+    done
+    for f in "$IF_A" "$VETH_A" "$VETH_B" "$IF_B"; do
+        for _ in $(seq 1 50); do grep -q "listening on" "$STATE/hops-$f.log" 2>/dev/null && break; sleep 0.1; done
+    done
+    run_waiting ip netns exec "$NS_A" ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" >"$STATE/ping.out" 2>&1 || true
+    sleep 0.5
+    for p in "${caps[@]}"; do stop_pid "$p"; done
+    "$HERE/ping-hops.py" "$STATE/hops-$IF_A.pcap" "$STATE/hops-$VETH_A.pcap" "$STATE/hops-$VETH_B.pcap" \
+        "$STATE/hops-$IF_B.pcap" "$U4_A" "$U4_B" >"$OUT/$impl-pinghops-r$round.txt" 2>&1 || true
+    sed "s/^/  $impl r$round: /" "$OUT/$impl-pinghops-r$round.txt" >&2
+}
+
 handshake_test() { # round impl
     local i o t
     for i in $(seq 1 "$HS_RUNS"); do
@@ -349,6 +371,7 @@ run_phase() { # round impl
         case $test in
             tcp1|tcp4|udp1392|udp64) iperf_test "$round" "$impl" "$test" "$pa" "$pb" ;;
             ping) ping_test "$round" "$impl" ;;
+            pinghops) pinghops_test "$round" "$impl" ;;
             handshake) handshake_test "$round" "$impl" ;;
             *) die "unknown test '$test'" ;;
         esac
