@@ -143,7 +143,9 @@ class FloodIT {
                 long rssAfter = ProcessUsage.rssKb(pid);
                 long peakRss = Math.max(Math.max(c.peakRssKb, w.peakRssKb), rssAfter);
                 DaemonCounters v = DaemonCounters.of(victim.ifname());
-                System.out.printf("FloodIT victim: RSS %d MB before, %d MB peak, %d MB after; %d ms of CPU in the 2 s"
+                // "at start": sampled while the start-up warm-up and the JIT still run, before the native
+                // heap is trimmed, so it can exceed what the floods cost
+                System.out.printf("FloodIT victim: RSS %d MB at start, %d MB at most during the floods, %d MB after; %d ms of CPU in the 2 s"
                                 + " after the flood; cookie replies sent %d, cookie_required %d, rate_limited %d,"
                                 + " handshake_queue_full %d, invalid_handshake %d%n",
                         rssBefore / 1024, peakRss / 1024, rssAfter / 1024, idleCpuMillis, v.get("cookie_reply_sent"),
