@@ -294,9 +294,13 @@ for metric, value in out:
 PY
 }
 
+run_pings() { # PING_COUNT pings at 5 ms from A to B through the tunnel, output in $STATE/ping.out
+    run_waiting ip netns exec "$NS_A" ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" >"$STATE/ping.out" 2>&1 || true
+}
+
 ping_test() { # round impl
     local r
-    run_waiting ip netns exec "$NS_A" ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" >"$STATE/ping.out" 2>&1 || true
+    run_pings
     r=$(awk -F' = ' '/^rtt/{print $2}' "$STATE/ping.out" | cut -d' ' -f1)
     [[ -n $r ]] || { record "$1" "$2" ping failed 1; return 0; }
     IFS=/ read -r mn avg mx mdev <<<"$r"
@@ -316,7 +320,7 @@ pinghops_test() { # round impl: the ping test with four captures, then each hop'
     for f in "$IF_A" "$VETH_A" "$VETH_B" "$IF_B"; do
         for _ in $(seq 1 50); do grep -q "listening on" "$STATE/hops-$f.log" 2>/dev/null && break; sleep 0.1; done
     done
-    run_waiting ip netns exec "$NS_A" ping -n -q -c "$PING_COUNT" -i 0.005 -W 2 "$T4_B" >"$STATE/ping.out" 2>&1 || true
+    run_pings
     sleep 0.5
     for p in "${caps[@]}"; do stop_pid "$p"; done
     "$HERE/ping-hops.py" "$STATE/hops-$IF_A.pcap" "$STATE/hops-$VETH_A.pcap" "$STATE/hops-$VETH_B.pcap" \
