@@ -18,7 +18,7 @@ public final class Log implements EventLog {
         this.prefix = prefix;
     }
 
-    /** From LOG_LEVEL: "verbose" or "debug", "error", "silent"; anything else means info. */
+    /** From LOG_LEVEL: "verbose" or "debug", "warn", "error", "silent"; anything else means info. */
     public static Log fromEnvironment(String prefix) {
         String v = System.getenv("LOG_LEVEL");
         Level l = Level.INFO;
@@ -27,6 +27,10 @@ public final class Log implements EventLog {
                 case "verbose":
                 case "debug":
                     l = Level.VERBOSE;
+                    break;
+                case "warn":
+                case "warning":
+                    l = Level.WARN;
                     break;
                 case "error":
                     l = Level.ERROR;
@@ -46,12 +50,21 @@ public final class Log implements EventLog {
         if (threshold == null || level.ordinal() > threshold.ordinal()) {
             return;
         }
-        String tag = level == Level.ERROR ? "ERROR" : level == Level.INFO ? "INFO" : "DEBUG";
+        String tag = switch (level) {
+            case ERROR -> "ERROR";
+            case WARN -> "WARN";
+            case INFO -> "INFO";
+            case VERBOSE -> "DEBUG";
+        };
         System.err.println(tag + ": (" + prefix + ") " + LocalDateTime.now().format(TIME) + " " + message);
     }
 
     public void info(String message) {
         log(Level.INFO, message);
+    }
+
+    public void warn(String message) {
+        log(Level.WARN, message);
     }
 
     public void error(String message) {

@@ -24,6 +24,9 @@ class MeshCommandErrorsTest {
         "--crypt|maybe|require, prefer or off",
         "--tun-out|v4any|--tun-out v4any",
         "--tun-out|v4any=10.0.0.0/8,tableRule=60/70|above 70",
+        "--tun-out|v4any=10.0.0.0/8,tableRule=32765/7171|--tun-out v4any=10.0.0.0/8,tableRule=32765/7171: tableRule table 7171 is outside bmx7's range 1..254",
+        "--tun-out|v4any=10.0.0.0/8,rating=67008864|rating 67008864 is outside bmx7's range 0..67008863",
+        "--tun-in|gw=10.99.0.0/16,bandwidth=71|--tun-in gw=10.99.0.0/16,bandwidth=71: bandwidth 71 is outside bmx7's range 72..",
         "--tun-in|gw=10.99.0.1/16|host bits",
         "--tun4|2001:db8::1/128|IPv4",
         "--tun6|10.0.0.1/32|IPv6",
@@ -50,6 +53,16 @@ class MeshCommandErrorsTest {
                 "--tun-out", "v4any=10.1.0.0/16");
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("used twice"), r.stderr());
+    }
+
+    @Test
+    void searchesWhoseTablesBmx7CannotPairAreRefused(@TempDir Path dir) {
+        CommandRunner.Result r = CommandRunner.run("", "mesh", "ctmsbad0", "--bmx7-dir", dir.toString(),
+                "--private-key-file", dir.resolve("k").toString(), "--tun-out", "v4any=10.0.0.0/8",
+                "--tun-out", "v4b=10.1.0.0/16,tableRule=32765/172");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("bmx7 combines each table with one rule preference only"), r.stderr());
+        assertFalse(Files.exists(dir.resolve("k")), "nothing created");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.cryptun.routing;
 
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.routing.bmx7.Bmx7Limits;
 import io.cryptun.routing.bmx7.Bmx7Numbers;
 
 import java.util.LinkedHashMap;
@@ -37,39 +38,28 @@ public record TunnelSearch(String name, IpPrefix network, int minPrefixLen, int 
     public static final int DEFAULT_IP_METRIC = 1024;
     public static final int DEFAULT_TABLE_PREF = 32767;
     public static final int DEFAULT_TABLE = 254;
-    public static final int MAX_NAME_LENGTH = 31;
-    /** bmx7's default rule preference and table for routes to mesh nodes (options ipRuleHna/ipTableHna). */
-    public static final int BMX7_HNA_RULE_PREF = 70;
-    public static final int BMX7_HNA_TABLE = 70;
+    public static final int MAX_NAME_LENGTH = Bmx7Limits.MAX_NAME_LENGTH;
 
     public TunnelSearch {
         checkName(name);
         Objects.requireNonNull(network, "network");
-        checkPrefixBound("minPrefixLen", minPrefixLen);
-        checkPrefixBound("maxPrefixLen", maxPrefixLen);
-        if (hysteresis < 0 || hysteresis > 100_000) {
-            throw new IllegalArgumentException("hysteresis out of range 0..100000");
-        }
-        if (rating < 0 || rating > 1_000_000) {
-            throw new IllegalArgumentException("rating out of range 0..1000000");
-        }
-        if (minBandwidth < 0 || minBandwidth > Bmx7Numbers.UMETRIC_MAX) {
-            throw new IllegalArgumentException("minBandwidth out of range");
-        }
+        // every value below is handed to bmx7 as is in prefer and off mode: bmx7's ranges (Bmx7Limits)
+        require(Bmx7Limits.checkRange("minPrefixLen", minPrefixLen, Bmx7Limits.MIN_PREFIX_BOUND, Bmx7Limits.MAX_PREFIX_BOUND));
+        require(Bmx7Limits.checkRange("maxPrefixLen", maxPrefixLen, Bmx7Limits.MIN_PREFIX_BOUND, Bmx7Limits.MAX_PREFIX_BOUND));
+        require(Bmx7Limits.checkRange("hysteresis", hysteresis, 0, Bmx7Limits.MAX_HYSTERESIS));
+        require(Bmx7Limits.checkRange("rating", rating, 0, Bmx7Limits.MAX_RATING));
+        require(Bmx7Limits.checkBandwidth("minBandwidth", minBandwidth));
         if (gwName != null) {
-            checkName(gwName);
+            require(Bmx7Limits.checkName("gwName", gwName, Bmx7Limits.MAX_HOSTNAME_LENGTH));
         }
-        if (ipMetric < 0 || table < 0) {
-            throw new IllegalArgumentException("ipMetric and table must not be negative");
-        }
-        // bmx7's own rule (pref 70, table 70) routes the mesh's primary addresses, WireGuard's
-        // endpoints among them; a tunnel table consulted before it could swallow them in a loop
-        if (tablePref <= BMX7_HNA_RULE_PREF || table == BMX7_HNA_TABLE) {
-            throw new IllegalArgumentException("tableRule " + tablePref + "/" + table + ": the preference must be above "
-                    + BMX7_HNA_RULE_PREF + " and the table must not be " + BMX7_HNA_TABLE + " (bmx7's own)");
-        }
-        if (proto < 0 || proto > PROTO_ANY) {
-            throw new IllegalArgumentException("proto out of range 0..256");
+        require(Bmx7Limits.checkRange("ipMetric", ipMetric, 0, Bmx7Limits.MAX_IP_METRIC));
+        require(Bmx7Limits.checkTableRule(tablePref, table));
+        require(Bmx7Limits.checkRange("proto", proto, 0, Bmx7Limits.MAX_PROTO));
+    }
+
+    private static void require(String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
     }
 
@@ -88,31 +78,11 @@ public record TunnelSearch(String name, IpPrefix network, int minPrefixLen, int 
 
     /** True when {@code name} is a valid bmx7 option instance name. */
     public static boolean isValidName(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'
-                    || (c == '.' && i != 0 && i != name.length() - 1);
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+        return Bmx7Limits.isValidName(name, MAX_NAME_LENGTH);
     }
 
     private static void checkName(String name) {
-        if (!isValidName(name)) {
-            throw new IllegalArgumentException("'" + name + "' is not a valid bmx7 name ([A-Za-z0-9_.-], 1.."
-                    + MAX_NAME_LENGTH + " characters, no leading or trailing '.')");
-        }
-    }
-
-    private static void checkPrefixBound(String what, int v) {
-        if (v < 0 || v > PREFIX_OF_NETWORK) {
-            throw new IllegalArgumentException(what + " out of range 0..129");
-        }
+        require(Bmx7Limits.checkName("name", name, MAX_NAME_LENGTH));
     }
 
     public boolean isIpv4() {

@@ -84,7 +84,7 @@ public final class IpRouteTable implements RouteTable {
     private static List<List<String>> rulesOf(TableRule rule) {
         String family = rule.ipv4() ? "-4" : "-6";
         List<List<String>> out = new ArrayList<>(2);
-        if (rule.preference() - 1 > TunnelSearch.BMX7_HNA_RULE_PREF) {
+        if (rule.preference() - 1 > io.cryptun.routing.bmx7.Bmx7Limits.HNA_RULE_PREF) {
             out.add(List.of(family, "pref", Integer.toString(rule.preference() - 1), "lookup", "main",
                     "suppress_prefixlength", "0"));
         }

@@ -18,9 +18,12 @@ public final class MeshOptions {
     /**
      * Searches without {@code tableRule} put their routes in this table, looked up by a rule of
      * this preference: after bmx7's own rule (70/70) that routes the WireGuard endpoints, before main.
+     * Both inside bmx7's ranges (3..65535 / 1..254, {@link io.cryptun.routing.bmx7.Bmx7Limits}), since
+     * prefer and off mode hand the searches to bmx7 with this tableRule, and clear of the tables
+     * bmx7 and the kernel use themselves (70, 253..255).
      */
     public static final int DEFAULT_TABLE_PREF = 32765;
-    public static final int DEFAULT_TABLE = 7171;
+    public static final int DEFAULT_TABLE = 171;
     /** bmx7's default for {@code tunIn /bandwidth} (bit/s). */
     public static final long DEFAULT_BANDWIDTH = 1000;
 
@@ -57,8 +60,9 @@ public final class MeshOptions {
             throw new IllegalArgumentException("expected NAME=NETWORK[,SETTING=VALUE]...");
         }
         String name = parts[0].substring(0, eq);
-        if (!TunnelSearch.isValidName(name)) {
-            throw new IllegalArgumentException("'" + name + "' is not a valid bmx7 name ([A-Za-z0-9_.-], at most 31)");
+        String badName = io.cryptun.routing.bmx7.Bmx7Limits.checkName("name", name, TunnelSearch.MAX_NAME_LENGTH);
+        if (badName != null) {
+            throw new IllegalArgumentException(badName);
         }
         children.put("network", prefix(parts[0].substring(eq + 1)).toString());
         for (String p : Arrays.asList(parts).subList(1, parts.length)) {

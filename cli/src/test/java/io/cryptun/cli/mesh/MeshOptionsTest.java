@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.bmx7.Bmx7Configuration;
 import io.cryptun.routing.mesh.OfferedNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +23,21 @@ class MeshOptionsTest {
         assertEquals(30, s.hysteresis());
         assertEquals(MeshOptions.DEFAULT_TABLE_PREF, s.tablePref());
         assertEquals(MeshOptions.DEFAULT_TABLE, s.table());
-        assertEquals("tunOut=v6any /network=2001:db8::/32 /maxPrefixLen=64 /hysteresis=30 /tableRule=32765/7171",
+        assertEquals("tunOut=v6any /network=2001:db8::/32 /maxPrefixLen=64 /hysteresis=30 /tableRule=32765/171",
                 s.toBmx7Option());
+    }
+
+    /** prefer and off mode hand searches to bmx7 as they are: the defaults must be inside bmx7's ranges. */
+    @Test
+    void theDefaultSearchIsOneBmx7Accepts() {
+        Bmx7Configuration bmx7 = new Bmx7Configuration();
+        for (String spec : new String[] {"v4any=10.0.0.0/8", "v6any=2001:db8::/32", "v4dflt=0.0.0.0/0,maxPrefixLen=0"}) {
+            Bmx7Configuration.Reply r = bmx7.apply(MeshOptions.tunOut(spec).toBmx7Option());
+            assertTrue(r.accepted(), spec + ": " + r.text());
+        }
+        OfferedNetwork o = MeshOptions.tunIn("gw4=10.99.0.0/16");
+        Bmx7Configuration.Reply r = bmx7.apply("tunIn=" + o.name() + " /network=" + o.network() + " /bandwidth=" + o.bandwidth());
+        assertTrue(r.accepted(), r.text());
     }
 
     @Test
@@ -46,7 +60,10 @@ class MeshOptionsTest {
     @ValueSource(strings = {"v4any", "=10.0.0.0/8", "v4 any=10.0.0.0/8", "v4any=10.0.0.0", "v4any=10.0.0.1/8",
         "v4any=10.0.0.0/8,", "v4any=10.0.0.0/8,maxPrefixLen", "v4any=10.0.0.0/8,nosuch=1", "v4any=10.0.0.0/8,tableRule=50/60",
         "v4any=10.0.0.0/8,tableRule=100/70", "v4any=10.0.0.0/8,hysteresis=x", "v4any=10.0.0.0/8,rating=1,rating=2",
-        "v4any=example.org/8"})
+        "v4any=example.org/8", "v4any=10.0.0.0/8,tableRule=32765/7171", "v4any=10.0.0.0/8,tableRule=65536/100",
+        "v4any=10.0.0.0/8,tableRule=32765/0", "v4any=10.0.0.0/8,rating=67008864", "v4any=10.0.0.0/8,hysteresis=100001",
+        "v4any=10.0.0.0/8,minBandwidth=71", "v4any=10.0.0.0/8,ipMetric=2147483648", "v4any=10.0.0.0/8,proto=257",
+        "v4any=10.0.0.0/8,minPrefixLen=130", "abcdefghijabcdefghijabcdefghijkl=10.0.0.0/8"})
     void badSearchesAreRefusedWithAReason(String spec) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MeshOptions.tunOut(spec));
         assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
@@ -54,6 +71,7 @@ class MeshOptionsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gw4=10.99.0.0/16,bandwidth=0", "gw4=10.99.0.0/16,bandwidth=-5", "gw4=10.99.0.0/16,proto=3",
+        "gw4=10.99.0.0/16,bandwidth=71", "gw4=10.99.0.0/16,bandwidth=257698037761",
         "gw4=10.99.0.1/16", "gw4"})
     void badOffersAreRefused(String spec) {
         assertThrows(IllegalArgumentException.class, () -> MeshOptions.tunIn(spec));

@@ -7,7 +7,8 @@ package io.cryptun.noise.device;
  */
 @FunctionalInterface
 public interface EventLog {
-    enum Level { ERROR, INFO, VERBOSE }
+    /** In falling severity: a threshold shows its level and those before it. */
+    enum Level { ERROR, WARN, INFO, VERBOSE }
 
     void log(Level level, String message);
 

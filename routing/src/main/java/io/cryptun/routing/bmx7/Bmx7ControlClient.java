@@ -149,20 +149,21 @@ public final class Bmx7ControlClient {
 
     /** Makes sure bmx7 publishes {@code sendSms/<name>} (idempotent: a repeat answers just {@code $}). */
     public void syncSms(String smsName) throws IOException {
-        checkName(smsName, 15);
+        checkName(smsName, Bmx7Limits.MAX_SMS_NAME_LENGTH);
         call("syncSms=" + smsName);
     }
 
     public void removeSyncSms(String smsName) throws IOException {
-        checkName(smsName, 15);
+        checkName(smsName, Bmx7Limits.MAX_SMS_NAME_LENGTH);
         call("syncSms=-" + smsName);
     }
 
     /** Announces {@code network} as a bmx7 tunnel network, so plain bmx7 nodes see it too. */
     public void tunIn(String name, IpPrefix network, long bandwidth) throws IOException {
         checkName(name, TunnelSearch.MAX_NAME_LENGTH);
-        if (bandwidth < 1) {
-            throw new IllegalArgumentException("bandwidth must be positive");
+        String problem = Bmx7Limits.checkBandwidth("bandwidth", bandwidth);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         call("tunIn=" + name, "/network=" + network, "/bandwidth=" + bandwidth);
     }
@@ -210,13 +211,18 @@ public final class Bmx7ControlClient {
         return Originator.fromTable(show("originators", true));
     }
 
+    /** {@code parameters}: bmx7's configuration now, options set through this socket included. */
+    public Bmx7Options parameters() throws IOException {
+        return Bmx7Options.parseText(call("parameters"));
+    }
+
     /** {@code show=tunnels}: how bmx7's own tun plugin rates and uses the announced networks. */
     public List<TunnelRow> tunnels() throws IOException {
         return TunnelRow.fromTable(show("tunnels", false));
     }
 
     private static void checkName(String name, int maxLength) {
-        if (!TunnelSearch.isValidName(name) || name.length() > maxLength) {
+        if (!Bmx7Limits.isValidName(name, maxLength)) {
             throw new IllegalArgumentException("'" + name + "' is not a valid bmx7 name");
         }
     }

@@ -28,7 +28,7 @@ public final class RcvdSmsDirectory {
 
     public RcvdSmsDirectory(Path dir, String smsName) {
         this.dir = dir;
-        if (smsName.isEmpty() || smsName.length() > 15 || !io.cryptun.routing.TunnelSearch.isValidName(smsName)) {
+        if (!Bmx7Limits.isValidName(smsName, Bmx7Limits.MAX_SMS_NAME_LENGTH)) {
             throw new IllegalArgumentException("'" + smsName + "' is not a valid sms name");
         }
         this.smsName = smsName;

@@ -1,7 +1,7 @@
 package io.cryptun.routing.mesh;
 
 import io.cryptun.noise.allowedips.IpPrefix;
-import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.bmx7.Bmx7Limits;
 
 import java.util.Objects;
 
@@ -9,16 +9,17 @@ import java.util.Objects;
  * A network this node offers as a gateway, announced to the mesh as an ordinary bmx7 tunnel
  * network ({@code tunIn=NAME /network=PREFIX /bandwidth=B}), so plain bmx7 nodes see it too.
  *
- * @param bandwidth announced bandwidth in bit/s (bmx7 stores it on its 8-bit float grid)
+ * @param bandwidth announced bandwidth in bit/s, within bmx7's range (it stores it on its 8-bit float grid)
  */
 public record OfferedNetwork(String name, IpPrefix network, long bandwidth) {
     public OfferedNetwork {
-        if (!TunnelSearch.isValidName(name)) {
-            throw new IllegalArgumentException("'" + name + "' is not a valid bmx7 name");
+        String problem = Bmx7Limits.checkName("name", name, Bmx7Limits.MAX_NAME_LENGTH);
+        if (problem == null) {
+            problem = Bmx7Limits.checkBandwidth("bandwidth", bandwidth);
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         Objects.requireNonNull(network, "network");
-        if (bandwidth < 1) {
-            throw new IllegalArgumentException("bandwidth must be positive");
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.cryptun.routing.reactor;
 
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.bmx7.Bmx7Description;
+import io.cryptun.routing.bmx7.Bmx7Options;
 import io.cryptun.routing.bmx7.Originator;
 
 import java.util.Collections;
@@ -19,9 +20,12 @@ import java.util.TreeMap;
  * @param authoritative true when a node missing here is gone (a consistent snapshot, as the control
  *                      socket gives); false when it may be a file caught mid-rewrite
  * @param problems      files or answers that could not be used this time, for diagnostics
+ * @param parameters    bmx7's configuration now (the options cryptun set through the socket among
+ *                      them), or null when it could not be read this time
  */
 public record Bmx7Reading(NodeId self, Map<NodeId, Bmx7Description> descriptions, Map<NodeId, Originator> originators,
-                          Map<NodeId, byte[]> smsContents, boolean authoritative, List<String> problems) {
+                          Map<NodeId, byte[]> smsContents, boolean authoritative, List<String> problems,
+                          Bmx7Options parameters) {
     public Bmx7Reading {
         descriptions = Collections.unmodifiableMap(new TreeMap<>(descriptions));
         originators = Collections.unmodifiableMap(new TreeMap<>(originators));

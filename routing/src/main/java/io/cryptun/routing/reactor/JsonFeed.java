@@ -33,7 +33,7 @@ final class JsonFeed implements Bmx7Feed {
         Map<NodeId, byte[]> contents = sms.read();
         List<String> problems = new ArrayList<>();
         s.unreadable().forEach((file, why) -> problems.add("json/" + file + ": " + why));
-        return new Bmx7Reading(s.self(), s.descriptions(), s.originators(), contents, false, problems);
+        return new Bmx7Reading(s.self(), s.descriptions(), s.originators(), contents, false, problems, s.parameters());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.cryptun.routing.CryptMode;
 import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.TunnelSearch;
+import io.cryptun.routing.bmx7.Bmx7Limits;
 import io.cryptun.routing.mesh.LocalSettings;
 import io.cryptun.routing.mesh.OfferedNetwork;
 
@@ -38,8 +39,9 @@ public record MeshConfig(Path runtimeDir, String smsName, CryptunRecord ownRecor
         Objects.requireNonNull(runtimeDir, "runtimeDir");
         Objects.requireNonNull(ownRecord, "ownRecord");
         Objects.requireNonNull(mode, "mode");
-        if (smsName == null || smsName.length() > 15 || !TunnelSearch.isValidName(smsName)) {
-            throw new IllegalArgumentException("'" + smsName + "' is not a valid bmx7 sms name (at most 15 of [A-Za-z0-9_.-])");
+        String badName = Bmx7Limits.checkName("sms name", smsName, Bmx7Limits.MAX_SMS_NAME_LENGTH);
+        if (badName != null) {
+            throw new IllegalArgumentException(badName);
         }
         searches = List.copyOf(searches);
         offers = List.copyOf(offers);
@@ -49,6 +51,7 @@ public record MeshConfig(Path runtimeDir, String smsName, CryptunRecord ownRecor
                 throw new IllegalArgumentException("offered network name '" + o.name() + "' used twice");
             }
         }
+        checkTableRules(searches);
         allowList = allowList == null ? null : Set.copyOf(allowList);
         acceptedClientSources = List.copyOf(acceptedClientSources);
         if (graceMillis < 0) {
@@ -57,6 +60,26 @@ public record MeshConfig(Path runtimeDir, String smsName, CryptunRecord ownRecor
         // LocalSettings checks the rest (unique search names); fail now, not when bmx7 answers
         new LocalSettings(NodeId.of(new byte[NodeId.LENGTH]), ownRecord, mode, searches, offers, allowList,
                 acceptedClientSources);
+    }
+
+    /**
+     * bmx7 pairs each table with one rule preference: it refuses a tunOut whose table another
+     * tunOut uses with another preference, or whose preference another uses with another table
+     * (opt_tun_search, src/lib/bmx7_tun/tun.c). prefer and off mode hand the searches over, so
+     * such a pair is refused here, at start.
+     */
+    private static void checkTableRules(List<TunnelSearch> searches) {
+        for (int i = 0; i < searches.size(); i++) {
+            for (int j = i + 1; j < searches.size(); j++) {
+                TunnelSearch a = searches.get(i);
+                TunnelSearch b = searches.get(j);
+                if ((a.table() == b.table()) != (a.tablePref() == b.tablePref())) {
+                    throw new IllegalArgumentException("search " + b.name() + " has tableRule " + b.tablePref() + "/"
+                            + b.table() + " but search " + a.name() + " has " + a.tablePref() + "/" + a.table()
+                            + ": bmx7 combines each table with one rule preference only");
+                }
+            }
+        }
     }
 
     /** A configuration with the defaults for sms name and grace, no allow-list and any client source. */

@@ -3,13 +3,11 @@ package io.cryptun.routing.reactor;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.device.EventLog;
-import io.cryptun.routing.CryptMode;
 import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.RecordStatus;
 import io.cryptun.routing.TunnelSearch;
 import io.cryptun.routing.bmx7.Bmx7ControlClient;
-import io.cryptun.routing.bmx7.Bmx7ControlException;
 import io.cryptun.routing.bmx7.Bmx7Description;
 import io.cryptun.routing.bmx7.GraceCache;
 import io.cryptun.routing.bmx7.Originator;
@@ -20,7 +18,6 @@ import io.cryptun.routing.mesh.MeshPlan;
 import io.cryptun.routing.mesh.MeshPlanner;
 import io.cryptun.routing.mesh.MeshView;
 import io.cryptun.routing.mesh.MeshViewBuilder;
-import io.cryptun.routing.mesh.OfferedNetwork;
 import io.cryptun.routing.mesh.PlanIssue;
 import io.cryptun.routing.mesh.PlannedPeer;
 import io.cryptun.routing.psk.MeshKeyring;
@@ -28,11 +25,7 @@ import io.cryptun.routing.psk.MeshSecrets;
 import io.cryptun.routing.psk.MeshSecretsFile;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -72,7 +65,7 @@ public final class MeshReactor implements AutoCloseable {
     private final Bmx7ControlClient control;
     private final EventLog log;
     private final RepeatFilter once;
-    private final RecordPublisher publisher;
+    private final Bmx7Announcer announcer;
     private final GraceCache<NodeId, Bmx7Description> descriptionCache;
     private final GraceCache<NodeId, Originator> originatorCache;
     private final ReceivedRecords records;
@@ -88,14 +81,9 @@ public final class MeshReactor implements AutoCloseable {
     private final Map<String, PlannedPeer> peers = new TreeMap<>();
     private final Set<TunnelRoute> routes = new TreeSet<>();
     private final Set<TableRule> rules = new TreeSet<>();
-    private final Map<String, TunnelSearch> handoffs = new TreeMap<>();
-    private final Set<String> announcedOffers = new TreeSet<>();
-    private boolean smsSynced;
-    private boolean staleRecordChecked;
     private boolean ownRecordSeen;
     private boolean reinstallRoutes;
-    private Object bmx7Identity;
-    private boolean bmx7Seen;
+    private volatile List<String> warnings = List.of();
     private long dueAt = Long.MAX_VALUE;
     private boolean retryWanted;
     private boolean closed;
@@ -121,7 +109,7 @@ public final class MeshReactor implements AutoCloseable {
         this.control = Objects.requireNonNull(control, "control");
         this.log = Objects.requireNonNull(log, "log");
         this.once = new RepeatFilter(log);
-        this.publisher = new RecordPublisher(config.sendSmsDir(), config.smsName());
+        this.announcer = new Bmx7Announcer(config, control, log, once);
         this.descriptionCache = new GraceCache<>(config.graceMillis());
         this.originatorCache = new GraceCache<>(config.graceMillis());
         this.records = new ReceivedRecords(config.graceMillis());
@@ -199,7 +187,15 @@ public final class MeshReactor implements AutoCloseable {
 
     /** The searches handed to bmx7 now, by name. */
     public synchronized Map<String, TunnelSearch> installedHandoffs() {
-        return Collections.unmodifiableMap(new TreeMap<>(handoffs));
+        return announcer.handoffs();
+    }
+
+    /**
+     * Standing warnings about this node's setup (bmx7 searches of its own that overlap cryptun's),
+     * for {@code cryptun show}. Safe to call from any thread.
+     */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** How often to read bmx7 without a change notification. */
@@ -219,10 +215,19 @@ public final class MeshReactor implements AutoCloseable {
         }
         retryWanted = false;
         followSecretFile();
-        followBmx7Restarts();
-        publishRecord();
-        announceOffers();
-        boolean pending = readAndApply(nowMillis);
+        reinstallRoutes |= announcer.followSocket();
+        Bmx7Reading reading = read();
+        if (reading != null) {
+            // a restart that kept the socket's inode shows here: bmx7 no longer lists what it was given
+            reinstallRoutes |= announcer.confirm(reading.parameters(), nowMillis);
+        }
+        announcer.publishRecord(ownRecord.toBytes(), ownRecord.format().trim(), nowMillis);
+        announcer.announceOffers(nowMillis);
+        boolean pending = reading != null && planAndApply(reading, nowMillis);
+        if (reading != null) {
+            followShadows(reading);
+        }
+        retryWanted |= announcer.takeRetryWanted();
         long retry = pending ? Math.max(20, Math.min(config.graceMillis() / 4, RETRY_MILLIS))
                 : retryWanted ? RETRY_MILLIS : -1;
         dueAt = retry < 0 ? Long.MAX_VALUE : nowMillis + retry;
@@ -256,109 +261,24 @@ public final class MeshReactor implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ bmx7 settings
-
-    /**
-     * bmx7 forgets settings made through its socket when it restarts (and recreates the socket):
-     * a new socket means syncSms, tunIn and tunOut must be given again, and the routes put back
-     * in case bmx7 flushed a table it shares with cryptun.
-     */
-    private void followBmx7Restarts() {
-        Object id;
-        try {
-            id = Files.readAttributes(config.socketPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (id == null) {
-                id = Files.getLastModifiedTime(config.socketPath(), LinkOption.NOFOLLOW_LINKS);
-            }
-        } catch (IOException e) {
-            id = null;
-        }
-        if (Objects.equals(id, bmx7Identity)) {
-            return;
-        }
-        if (id == null) {
-            log.log(EventLog.Level.INFO, "bmx7's control socket " + config.socketPath() + " is gone");
-        } else if (bmx7Seen) {
-            log.log(EventLog.Level.INFO, "bmx7's control socket " + config.socketPath()
-                    + " is new (bmx7 restarted): announcing again");
-        }
-        bmx7Seen |= id != null;
-        bmx7Identity = id;
-        smsSynced = false;
-        announcedOffers.clear();
-        handoffs.clear();
-        reinstallRoutes = id != null;
-    }
-
-    private void publishRecord() {
-        if (config.mode() == CryptMode.OFF) {
-            retractStaleRecord();
-            return;
-        }
-        byte[] content = ownRecord.toBytes();
-        try {
-            if (publisher.publish(content)) {
-                log.log(EventLog.Level.INFO, "published this node's record in " + publisher.file() + ": "
-                        + ownRecord.format().trim());
-            }
-            once.clear("publish");
-        } catch (NoSuchFileException e) {
-            once.log("publish", EventLog.Level.INFO, "waiting for bmx7's sms plugin to create " + config.sendSmsDir());
-            retryWanted = true;
-            return;
-        } catch (IOException e) {
-            once.log("publish", EventLog.Level.ERROR, "cannot write " + publisher.file() + ": " + e.getMessage());
-            retryWanted = true;
-            return;
-        }
-        if (!smsSynced) {
-            smsSynced = bmx7("syncSms", "asking bmx7 to publish sms " + config.smsName(), () -> control.syncSms(config.smsName()));
-        }
-    }
-
-    /** In off mode this node announces no key: a record left by an earlier run would mislead the mesh. */
-    private void retractStaleRecord() {
-        if (staleRecordChecked) {
-            return;
-        }
-        try {
-            if (publisher.retract()) {
-                log.log(EventLog.Level.INFO, "crypt-tun is off: removed " + publisher.file() + " left by an earlier run");
-                bmx7Quietly(() -> control.removeSyncSms(config.smsName()));
-            }
-            staleRecordChecked = true;
-        } catch (IOException e) {
-            once.log("retract", EventLog.Level.ERROR, "cannot remove " + publisher.file() + ": " + e.getMessage());
-            retryWanted = true;
-        }
-    }
-
-    private void announceOffers() {
-        for (OfferedNetwork o : config.offers()) {
-            if (!announcedOffers.contains(o.name()) && bmx7("tunIn " + o.name(),
-                    "announcing " + o.network() + " as tunIn=" + o.name(),
-                    () -> control.tunIn(o.name(), o.network(), o.bandwidth()))) {
-                announcedOffers.add(o.name());
-                log.log(EventLog.Level.INFO, "offering " + o.network() + " to the mesh (bmx7 tunIn=" + o.name()
-                        + " /bandwidth=" + o.bandwidth() + ")");
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ reading and planning
 
-    /** @return true when something is held over a grace period and must be looked at again soon */
-    private boolean readAndApply(long now) {
-        Bmx7Reading reading;
+    /** One reading of bmx7, or null (logged once, retried) when it failed. */
+    private Bmx7Reading read() {
         try {
-            reading = feed.read();
+            Bmx7Reading reading = feed.read();
             once.clear("read");
+            return reading;
         } catch (IOException e) {
             once.log("read", EventLog.Level.ERROR, "cannot read bmx7's view through its " + feed.name() + ": "
                     + e.getMessage());
             retryWanted = true;
-            return false;
+            return null;
         }
+    }
+
+    /** @return true when something is held over a grace period and must be looked at again soon */
+    private boolean planAndApply(Bmx7Reading reading, long now) {
         // json/status is rewritten in place too: caught mid-write, this node is still who it was
         NodeId self = reading.self() != null ? reading.self() : reading.authoritative() ? null : lastSelf;
         if (self == null) {
@@ -373,7 +293,7 @@ public final class MeshReactor implements AutoCloseable {
                     + IpPrefix.hostString(self.primaryAddress().getAddress()));
             lastSelf = self;
             if (expectedSelf != null && !expectedSelf.equals(self)) {
-                log.log(EventLog.Level.ERROR, "warning: the WireGuard key was derived from the bmx7 node key of "
+                log.log(EventLog.Level.WARN, "the WireGuard key was derived from the bmx7 node key of "
                         + expectedSelf.shortId() + ", but bmx7 runs as " + self.shortId()
                         + ": point --key-from-bmx7 at this bmx7's key file (its keyPath)");
             }
@@ -393,7 +313,7 @@ public final class MeshReactor implements AutoCloseable {
         }
         ReceivedRecords.Update update = records.update(now, reading.smsContents(), without);
         for (String w : update.warnings()) {
-            log.log(EventLog.Level.INFO, "warning: " + w);
+            log.log(EventLog.Level.WARN, w);
         }
         boolean pending = descriptions.size() > reading.descriptions().size()
                 || originators.size() > reading.originators().size()
@@ -404,7 +324,7 @@ public final class MeshReactor implements AutoCloseable {
         noteOwnRecord(v);
         LocalSettings settings = config.settingsFor(self).withOwnRecord(ownRecord);
         MeshPlan next = MeshPlanner.plan(settings, v, plan);
-        apply(DesiredState.of(next));
+        apply(DesiredState.of(next), now);
         reportIssues(plan, next);
         view = v;
         plan = next;
@@ -449,7 +369,7 @@ public final class MeshReactor implements AutoCloseable {
         for (PlanIssue i : after.issues()) {
             // a malformed record was already warned about when it was read
             if (i.kind() != PlanIssue.Kind.MALFORMED_RECORD && !old.contains(i)) {
-                log.log(EventLog.Level.INFO, "warning: " + describe(i));
+                log.log(EventLog.Level.WARN, describe(i));
             }
         }
     }
@@ -462,9 +382,35 @@ public final class MeshReactor implements AutoCloseable {
         };
     }
 
+    /**
+     * bmx7 searches of its own that overlap cryptun's take traffic meant for WireGuard: a warning
+     * when one appears (and at start), a note when it is gone, and {@link #warnings} for show.
+     */
+    private void followShadows(Bmx7Reading reading) {
+        if (reading.parameters() == null) {
+            return;
+        }
+        List<String> now = new ArrayList<>();
+        for (ShadowingSearches.Shadow sh : ShadowingSearches.find(config.mode(), config.searches(),
+                announcer.handoffs().keySet(), reading.parameters())) {
+            now.add(sh.describe(config.mode()));
+        }
+        for (String w : now) {
+            if (!warnings.contains(w)) {
+                log.log(EventLog.Level.WARN, w);
+            }
+        }
+        for (String w : warnings) {
+            if (!now.contains(w)) {
+                log.log(EventLog.Level.INFO, "no longer: " + w.substring(0, w.indexOf(':')));
+            }
+        }
+        warnings = List.copyOf(now);
+    }
+
     // ------------------------------------------------------------------ applying
 
-    private void apply(DesiredState want) {
+    private void apply(DesiredState want, long now) {
         applyPeers(want.peers());
         boolean reinstall = reinstallRoutes;
         reinstallRoutes = false;
@@ -491,7 +437,7 @@ public final class MeshReactor implements AutoCloseable {
                 rules.remove(r);
             }
         }
-        applyHandoffs(want.handoffs());
+        announcer.applyHandoffs(want.handoffs(), now);
         Map<String, String> r = new TreeMap<>();
         peers.forEach((k, p) -> {
             if (p.isRefused()) {
@@ -529,33 +475,6 @@ public final class MeshReactor implements AutoCloseable {
         }
     }
 
-    private void applyHandoffs(Map<String, TunnelSearch> want) {
-        for (Map.Entry<String, TunnelSearch> e : new ArrayList<>(handoffs.entrySet())) {
-            if (!e.getValue().equals(want.get(e.getKey()))
-                    && bmx7("tunOut " + e.getKey(), "withdrawing tunOut=" + e.getKey(), () -> removeTunOut(e.getKey()))) {
-                handoffs.remove(e.getKey());
-                log.log(EventLog.Level.INFO, "bmx7 no longer searches tunOut=" + e.getKey() + " for cryptun");
-            }
-        }
-        for (Map.Entry<String, TunnelSearch> e : want.entrySet()) {
-            TunnelSearch s = e.getValue();
-            if (!handoffs.containsKey(e.getKey())
-                    && bmx7("tunOut " + e.getKey(), "handing " + s.toBmx7Option() + " to bmx7", () -> control.tunOut(s))) {
-                handoffs.put(e.getKey(), s);
-                log.log(EventLog.Level.INFO, "handed to bmx7's plain tunnels: " + s.toBmx7Option());
-            }
-        }
-    }
-
-    /** A removal bmx7 refuses (it does not have that search) has still reached its goal. */
-    private void removeTunOut(String name) throws IOException {
-        try {
-            control.removeTunOut(name);
-        } catch (Bmx7ControlException e) {
-            log.log(EventLog.Level.VERBOSE, "bmx7 had no tunOut=" + name + ": " + e.getMessage());
-        }
-    }
-
     private static String label(PlannedPeer p) {
         return p.node().shortId() + " (key " + Keys.shortLabel(p.publicKey()) + ")";
     }
@@ -590,24 +509,12 @@ public final class MeshReactor implements AutoCloseable {
         }
     }
 
-    private boolean bmx7(String topic, String what, Step s) {
-        return step("bmx7 " + topic, what, s);
-    }
-
-    private void bmx7Quietly(Step s) {
-        try {
-            s.run();
-        } catch (IOException | RuntimeException e) {
-            log.log(EventLog.Level.VERBOSE, "bmx7: " + e.getMessage());
-        }
-    }
-
     // ------------------------------------------------------------------ shutting down
 
     /**
-     * Withdraws everything this reactor put in place: first the record (so other nodes stop
-     * sending to this one), then the offers and the searches handed to bmx7, then routes, rules
-     * and peers. Failures are logged and do not stop the rest.
+     * Withdraws everything this reactor put in place: first what bmx7 holds for it (the record
+     * first, so other nodes stop sending to this one, then the offers and the searches handed
+     * over), then routes, rules and peers. Failures are logged and do not stop the rest.
      */
     @Override
     public synchronized void close() {
@@ -615,26 +522,7 @@ public final class MeshReactor implements AutoCloseable {
             return;
         }
         closed = true;
-        if (config.mode() != CryptMode.OFF) {
-            try {
-                if (publisher.retract()) {
-                    log.log(EventLog.Level.INFO, "withdrew this node's record (" + publisher.file() + ")");
-                }
-            } catch (IOException e) {
-                log.log(EventLog.Level.ERROR, "cannot remove " + publisher.file() + ": " + e.getMessage());
-            }
-            if (smsSynced) {
-                bmx7Quietly(() -> control.removeSyncSms(config.smsName()));
-            }
-        }
-        for (String name : announcedOffers) {
-            bmx7Quietly(() -> control.removeTunIn(name));
-        }
-        announcedOffers.clear();
-        for (String name : handoffs.keySet()) {
-            bmx7Quietly(() -> control.removeTunOut(name));
-        }
-        handoffs.clear();
+        announcer.close();
         for (TunnelRoute r : routes) {
             quietly("removing route " + r, () -> routeTable.remove(r));
         }

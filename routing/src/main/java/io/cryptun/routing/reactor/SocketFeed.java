@@ -3,6 +3,7 @@ package io.cryptun.routing.reactor;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.bmx7.Bmx7ControlClient;
 import io.cryptun.routing.bmx7.Bmx7Description;
+import io.cryptun.routing.bmx7.Bmx7Options;
 import io.cryptun.routing.bmx7.Bmx7Table;
 import io.cryptun.routing.bmx7.Originator;
 
@@ -15,7 +16,7 @@ import java.util.TreeMap;
 /**
  * Reads bmx7's view through its control socket: {@code show=status /r=0} for this node's id,
  * {@code descriptions /r=0} (tunnel networks and sms contents) and {@code show=originators /r=0}
- * (paths). Each answer is a consistent snapshot, so a node missing from it is gone.
+ * (paths), {@code parameters} (what bmx7 holds of cryptun's settings). Each answer is a consistent snapshot, so a node missing from it is gone.
  */
 final class SocketFeed implements Bmx7Feed {
     /** Nothing tells the socket's reader of changes: it polls. */
@@ -47,11 +48,18 @@ final class SocketFeed implements Bmx7Feed {
             Optional<byte[]> data = d.smsData(smsName);
             data.ifPresent(b -> contents.put(d.nodeId(), b));
         }
+        Bmx7Options parameters;
+        try {
+            parameters = client.parameters();
+        } catch (IllegalArgumentException e) {
+            // unreadable settings only delay the check that bmx7 still holds cryptun's
+            parameters = null;
+        }
         Map<NodeId, Originator> originators = new TreeMap<>();
         for (Originator o : origs) {
             originators.put(o.nodeId(), o);
         }
-        return new Bmx7Reading(self, descriptions, originators, contents, true, List.of());
+        return new Bmx7Reading(self, descriptions, originators, contents, true, List.of(), parameters);
     }
 
     private static NodeId selfId(Bmx7Table status) throws IOException {

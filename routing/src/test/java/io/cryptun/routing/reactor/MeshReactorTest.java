@@ -107,7 +107,7 @@ class MeshReactorTest {
 
     private long warnings(String containing) {
         synchronized (log) {
-            return log.stream().filter(l -> l.contains("warning") && l.contains(containing)).count();
+            return log.stream().filter(l -> l.startsWith("WARN ") && l.contains(containing)).count();
         }
     }
 
@@ -405,22 +405,22 @@ class MeshReactorTest {
     @Test
     void dedicatedTablesGetTheirRuleWhileTheyHoldRoutes() throws Exception {
         List<TunnelSearch> searches = List.of(TunnelSearch.builder("gw", IpPrefix.parse("10.99.0.0/16"))
-                .tableRule(32765, 7117).ipMetric(10).build());
+                .tableRule(32765, 117).ipMetric(10).build());
         MeshConfig c = MeshConfig.of(dir.root, recordOfA(), CryptMode.REQUIRE, searches, List.of());
         MeshReactor r = reactor(c);
         r.scan(0);
-        assertTrue(routes.routes.contains(new TunnelRoute(IpPrefix.parse("10.99.0.0/16"), 7117, 10)), routes.routes.toString());
-        assertEquals(Set.of(new TableRule(32765, 7117, true)), routes.rules);
+        assertTrue(routes.routes.contains(new TunnelRoute(IpPrefix.parse("10.99.0.0/16"), 117, 10)), routes.routes.toString());
+        assertEquals(Set.of(new TableRule(32765, 117, true)), routes.rules);
 
         for (NodeId gw : List.of(C, D)) {
             dir.deleteSms(gw);
             dir.writeDescription(gw, dir.descriptionText(gw).replace(", { \"DSC_SMS\": [ { \"name\": \"cryptun\" } ] }", ""));
         }
         r.scan(100);
-        assertFalse(routes.routes.stream().anyMatch(t -> t.table() == 7117));
+        assertFalse(routes.routes.stream().anyMatch(t -> t.table() == 117));
         assertEquals(Set.of(), routes.rules, "the rule goes with the table's last route");
-        int add = routes.calls.indexOf("add IPv4 rule pref 32765 lookup 7117");
-        int route = routes.calls.indexOf("add 10.99.0.0/16 table 7117 metric 10");
+        int add = routes.calls.indexOf("add IPv4 rule pref 32765 lookup 117");
+        int route = routes.calls.indexOf("add 10.99.0.0/16 table 117 metric 10");
         assertTrue(add >= 0 && add < route, "rule before route: " + routes.calls);
     }
 
@@ -440,6 +440,71 @@ class MeshReactorTest {
         assertEquals(2L * routeAdds, routes.calls.stream().filter(x -> x.startsWith("add ")).count(),
                 "routes are put back in case bmx7 flushed a shared table");
         assertTrue(log.stream().anyMatch(l -> l.contains("bmx7 restarted")), String.join("\n", log));
+    }
+
+    /**
+     * bmx7 unlinks and binds its socket at once when it starts; on ext4 the new socket often gets
+     * the old inode, so the socket file looks unchanged. bmx7's configuration no longer lists
+     * what cryptun gave it: that is seen, and everything is given again.
+     */
+    @Test
+    void aBmx7RestartThatKeepsTheSocketsInodeIsSeenInItsConfiguration() throws Exception {
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of(OFFER)));
+        r.scan(0);
+        int routeAdds = (int) routes.calls.stream().filter(x -> x.startsWith("add ")).count();
+        assertTrue(bmx7.parameters().has("syncSms", "cryptun") && bmx7.parameters().has("tunIn", "gwx"));
+        bmx7.clear();
+        bmx7.restartKeepingTheSocket();
+        r.scan(1000);
+        assertEquals(List.of(), bmx7.requests(), "within the confirmation time a missing setting is not taken for lost");
+        r.scan(Bmx7Announcer.CONFIRM_AFTER_MILLIS + 1000);
+        assertEquals(List.of("syncSms=cryptun", "tunIn=gwx /network=10.55.0.0/16 /bandwidth=5000000"), bmx7.requests());
+        assertTrue(bmx7.parameters().has("syncSms", "cryptun") && bmx7.parameters().has("tunIn", "gwx"));
+        assertEquals(2L * routeAdds, routes.calls.stream().filter(x -> x.startsWith("add ")).count(),
+                "routes are put back in case bmx7 flushed a shared table");
+        r.scan(2 * Bmx7Announcer.CONFIRM_AFTER_MILLIS + 2000);
+        assertEquals(2, bmx7.requests().size(), "held again: nothing more is sent");
+    }
+
+    @Test
+    void handOffsBmx7LostAreHandedAgain() throws Exception {
+        MeshReactor r = reactor(config(CryptMode.PREFER, List.of()));
+        r.scan(0);
+        Set<String> handed = r.installedHandoffs().keySet();
+        assertFalse(handed.isEmpty());
+        handed.forEach(n -> assertTrue(bmx7.parameters().has("tunOut", n), "bmx7 accepted " + n));
+        bmx7.restartKeepingTheSocket();
+        bmx7.clear();
+        r.scan(Bmx7Announcer.CONFIRM_AFTER_MILLIS);
+        assertEquals(handed, r.installedHandoffs().keySet());
+        handed.forEach(n -> assertTrue(bmx7.parameters().has("tunOut", n), "given again: " + n));
+        assertTrue(bmx7.requests().contains("syncSms=cryptun"), bmx7.requests().toString());
+    }
+
+    @Test
+    void bmx7sOwnOverlappingSearchesAreWarnedAboutOnceAndListed() throws Exception {
+        // node A's captured bmx7 configuration has tunOut v4any, v6any and v4dflt of its own
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
+        r.scan(0);
+        r.scan(100);
+        long shadowWarnings;
+        synchronized (log) {
+            shadowWarnings = log.stream().filter(l -> l.startsWith("WARN bmx7's own tunOut=")).count();
+        }
+        assertEquals(r.warnings().size(), shadowWarnings, String.join("\n", log));
+        assertTrue(r.warnings().stream().anyMatch(w -> w.contains("tunOut=v4any /network=10.0.0.0/8")
+                && w.contains("bmx7 -c tunOut=-v4any")), r.warnings().toString());
+        // removed from bmx7: the warning goes
+        for (String n : List.of("v4any", "v6any", "v4dflt")) {
+            new Bmx7ControlClient(dir.root.resolve("sock"), Duration.ofSeconds(5)).removeTunOut(n);
+        }
+        r.scan(200);
+        assertEquals(List.of(), r.warnings());
+        // off mode: every search is bmx7's anyway
+        bmx7.restartKeepingTheSocket();
+        MeshReactor off = reactor(config(CryptMode.OFF, List.of()));
+        off.scan(300);
+        assertEquals(List.of(), off.warnings());
     }
 
     @Test
