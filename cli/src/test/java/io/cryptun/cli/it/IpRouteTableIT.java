@@ -32,13 +32,13 @@ class IpRouteTableIT {
             ns.ip("link", "add", "ctmsd0", "type", "veth", "peer", "name", "ctmsd1");
             ns.linkUp("ctmsd0");
             // bmx7 made this rule already (for a search handed to it)
-            ns.ip("-6", "rule", "add", "pref", "32765", "lookup", "7171");
+            ns.ip("-6", "rule", "add", "pref", "32765", "lookup", "171");
             ns.runInside(() -> {
                 IpRouteTable t = new IpRouteTable("ctmsd0");
-                TableRule v4 = new TableRule(32765, 7171, true);
-                TableRule v6 = new TableRule(32765, 7171, false);
-                TunnelRoute r4 = new TunnelRoute(IpPrefix.parse("10.99.0.0/16"), 7171, 1024);
-                TunnelRoute r6 = new TunnelRoute(IpPrefix.parse("2001:db8:99::/48"), 7171, 1024);
+                TableRule v4 = new TableRule(32765, 171, true);
+                TableRule v6 = new TableRule(32765, 171, false);
+                TunnelRoute r4 = new TunnelRoute(IpPrefix.parse("10.99.0.0/16"), 171, 1024);
+                TunnelRoute r6 = new TunnelRoute(IpPrefix.parse("2001:db8:99::/48"), 171, 1024);
                 TunnelRoute main = new TunnelRoute(IpPrefix.parse("10.254.1.1/32"), 254, 1024);
                 t.addRule(v4);
                 t.addRule(v6);
@@ -47,17 +47,17 @@ class IpRouteTableIT {
                 t.add(r6);
                 t.add(main);
                 assertTrue(rules(ns, "-4").contains("32764:\tfrom all lookup main suppress_prefixlength 0"));
-                assertTrue(rules(ns, "-4").contains("32765:\tfrom all lookup 7171"));
-                assertTrue(ns.exec("ip", "-4", "route", "show", "table", "7171").stdout()
+                assertTrue(rules(ns, "-4").contains("32765:\tfrom all lookup 171"));
+                assertTrue(ns.exec("ip", "-4", "route", "show", "table", "171").stdout()
                         .contains("10.99.0.0/16 dev ctmsd0 proto static scope link metric 1024"));
-                assertTrue(ns.exec("ip", "-6", "route", "show", "table", "7171").stdout()
+                assertTrue(ns.exec("ip", "-6", "route", "show", "table", "171").stdout()
                         .contains("2001:db8:99::/48 dev ctmsd0 proto static metric 1024"));
                 assertTrue(ns.exec("ip", "-4", "route", "show").stdout().contains("10.254.1.1 dev ctmsd0"));
 
                 // someone deletes a rule; asking again puts it back
-                ns.ip("-4", "rule", "del", "pref", "32765", "lookup", "7171");
+                ns.ip("-4", "rule", "del", "pref", "32765", "lookup", "171");
                 t.addRule(v4);
-                assertTrue(rules(ns, "-4").contains("32765:\tfrom all lookup 7171"));
+                assertTrue(rules(ns, "-4").contains("32765:\tfrom all lookup 171"));
 
                 t.remove(r4);
                 t.remove(r4);
@@ -65,11 +65,11 @@ class IpRouteTableIT {
                 t.remove(main);
                 t.removeRule(v4);
                 t.removeRule(v6);
-                assertEquals("", ns.exec("ip", "-4", "route", "show", "table", "7171").stdout().strip());
-                assertFalse(rules(ns, "-4").contains("7171"), rules(ns, "-4"));
+                assertEquals("", ns.exec("ip", "-4", "route", "show", "table", "171").stdout().strip());
+                assertFalse(rules(ns, "-4").contains("171"), rules(ns, "-4"));
                 assertFalse(rules(ns, "-4").contains("suppress_prefixlength"));
                 assertFalse(rules(ns, "-6").contains("suppress_prefixlength"));
-                assertTrue(rules(ns, "-6").contains("32765:\tfrom all lookup 7171"), "bmx7's rule is left alone");
+                assertTrue(rules(ns, "-6").contains("32765:\tfrom all lookup 171"), "bmx7's rule is left alone");
                 IOException e = assertThrows(IOException.class, () -> new IpRouteTable("ctmsnone").add(r4));
                 assertTrue(e.getMessage().contains("ip -4 route replace 10.99.0.0/16"), e.getMessage());
             });

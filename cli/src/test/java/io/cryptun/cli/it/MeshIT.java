@@ -34,6 +34,8 @@ class MeshIT {
     /** What the pings carry (ping -p): must never be seen in clear on the underlay. */
     private static final String MARKER = "c7a9f3e15b2d4e6f8091a2b3c4d5e6f7";
     private static final Duration CHANGE = Duration.ofSeconds(10);
+    /** cryptun's default table for its routes (inside bmx7's range: prefer and off hand it to bmx7). */
+    private static final String TABLE = Integer.toString(io.cryptun.cli.mesh.MeshOptions.DEFAULT_TABLE);
 
     private static final String[] A_ARGS = {"--tun4", "10.254.1.1/32", "--tun6", "2001:db8:1::1/128",
         "--tun-out", "v4any=10.0.0.0/8", "--tun-out", "v6any=2001:db8::/32"};
@@ -71,7 +73,8 @@ class MeshIT {
         String oldKeyC = c.publicKey();
         requireUsesKeyedGatewaysOnly(lab);
         trafficIsEncryptedOnTheUnderlay(lab);
-        withdrawingThePreferredGatewayMovesTraffic(lab);
+        anOfferRemovedFromBmx7IsGivenAgain(lab);
+        aBmx7RestartThatKeepsItsSocketIsFollowed(lab);
         keyRotationIsFollowed(lab, oldKeyC);
         preferHandsThePlainGatewayToBmx7(lab);
         offHandsEverythingToBmx7AndAnnouncesNoKey(lab);
@@ -119,13 +122,13 @@ class MeshIT {
                 "tunIn=gw6 /network=2001:db8:99::/48 /bandwidth=16000000")), c.bmx7.requests().toString());
         assertEquals(a.publicKey(), recordKey(Files.readString(a.bmx7.sendSms("cryptun"))));
         // routes through the device, in cryptun's table behind its rule
-        String table = a.exec("ip", "-4", "route", "show", "table", "7171").requireSuccess().stdout();
+        String table = a.exec("ip", "-4", "route", "show", "table", TABLE).requireSuccess().stdout();
         assertTrue(table.contains("10.99.0.0/16 dev " + a.ifname), table);
         String rules = a.exec("ip", "-4", "rule").requireSuccess().stdout();
-        assertTrue(rules.contains("32765:\tfrom all lookup 7171")
+        assertTrue(rules.contains("32765:\tfrom all lookup " + TABLE)
                 && rules.contains("32764:\tfrom all lookup main suppress_prefixlength 0"), rules);
         String rules6 = a.exec("ip", "-6", "rule").requireSuccess().stdout();
-        assertTrue(rules6.contains("70:\tfrom all lookup 70") && rules6.contains("32765:\tfrom all lookup 7171"), rules6);
+        assertTrue(rules6.contains("70:\tfrom all lookup 70") && rules6.contains("32765:\tfrom all lookup " + TABLE), rules6);
         ping(a, "10.99.3.1", "-c", "2");
         ping(a, "2001:db8:99::3", "-c", "2");
     }
@@ -213,21 +216,42 @@ class MeshIT {
                 + " data messages; seen: " + seen);
     }
 
-    /** An operator withdraws C's offer on C's bmx7: A moves the network to D; put back, it returns to C. */
-    private void withdrawingThePreferredGatewayMovesTraffic(MeshLab lab) throws Exception {
+    /**
+     * Someone removes C's offer from C's bmx7 behind cryptun's back: cryptun owns it and gives it
+     * again, and A keeps (or gets back) its route to C.
+     */
+    private void anOfferRemovedFromBmx7IsGivenAgain(MeshLab lab) throws Exception {
+        Host a = lab.host("A");
+        Host c = lab.host("C");
+        ping(a, "10.99.3.1", "-c", "1");
+        assertFalse(a.exec("ping", "-n", "-c", "1", "-W", "1", "10.99.4.1").succeeded(), "D's address is not reached through C");
+        int before = c.bmx7.requests().size();
+        lab.mesh.operator(c.bmx7, "tunIn=-gw4");
+        MeshLab.await("C's cryptun gives tunIn=gw4 to bmx7 again", CHANGE, () -> c.bmx7.parameters().has("tunIn", "gw4"));
+        assertTrue(c.bmx7.requests().subList(before, c.bmx7.requests().size())
+                .contains("tunIn=gw4 /network=10.99.0.0/16 /bandwidth=32000000"), c.bmx7.requests().toString());
+        MeshLab.await("A routes 10.99.0.0/16 to C", CHANGE, () -> allowed(a, c).contains("10.99.0.0/16"));
+        ping(a, "10.99.3.1", "-c", "2");
+    }
+
+    /**
+     * C's bmx7 restarts and keeps its socket file (the inode cryptun used to watch is unchanged, as
+     * on ext4): bmx7 forgets syncSms and tunIn, C's record leaves the mesh and A falls back to D;
+     * C's cryptun sees in bmx7's configuration what is missing, gives it again, and A comes back
+     * to C.
+     */
+    private void aBmx7RestartThatKeepsItsSocketIsFollowed(MeshLab lab) throws Exception {
         Host a = lab.host("A");
         Host c = lab.host("C");
         Host d = lab.host("D");
-        ping(a, "10.99.3.1", "-c", "1");
-        assertFalse(a.exec("ping", "-n", "-c", "1", "-W", "1", "10.99.4.1").succeeded(), "D's address is not reached through C");
-
-        lab.mesh.operator(c.bmx7, "tunIn=-gw4");
-        MeshLab.await("A routes 10.99.0.0/16 to D", CHANGE, () -> allowed(a, d).contains("10.99.0.0/16"));
-        assertFalse(allowed(a, c).contains("10.99.0.0/16"));
-        ping(a, "10.99.4.1", "-c", "2");
-        assertTrue(a.exec("ip", "-4", "route", "show", "table", "7171").stdout().contains("10.99.0.0/16 dev " + a.ifname));
-
-        lab.mesh.operator(c.bmx7, "tunIn=gw4 /network=10.99.0.0/16 /bandwidth=32000000");
+        Object inode = Files.readAttributes(c.bmx7.socketPath(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        lab.mesh.restartKeepingTheSocket(c.bmx7);
+        MeshLab.await("A falls back to D while C's record is gone", CHANGE, () -> allowed(a, d).contains("10.99.0.0/16"));
+        MeshLab.await("C's cryptun gives syncSms and tunIn to the restarted bmx7 again", CHANGE,
+                () -> c.bmx7.parameters().has("syncSms", "cryptun") && c.bmx7.parameters().has("tunIn", "gw4")
+                        && c.bmx7.parameters().has("tunIn", "gw6"));
+        assertEquals(inode, Files.readAttributes(c.bmx7.socketPath(), java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey(), "the same socket file throughout");
         MeshLab.await("A routes 10.99.0.0/16 to C again", CHANGE, () -> allowed(a, c).contains("10.99.0.0/16"));
         ping(a, "10.99.3.1", "-c", "2");
     }
@@ -268,9 +292,13 @@ class MeshIT {
         List<String> tunOuts = sent.stream().filter(r -> r.startsWith("tunOut=")).toList();
         assertTrue(tunOuts.stream().allMatch(r -> r.contains("/gwId=" + e)), "only E's routes: " + tunOuts);
         assertTrue(tunOuts.stream().noneMatch(r -> r.contains("10.99.")), tunOuts.toString());
-        assertTrue(tunOuts.stream().allMatch(r -> r.contains("/tableRule=32765/7171")), tunOuts.toString());
+        assertTrue(tunOuts.stream().allMatch(r -> r.contains("/tableRule=32765/" + TABLE)), tunOuts.toString());
+        for (String t : tunOuts) {
+            String name = t.substring("tunOut=".length(), t.indexOf(' '));
+            assertTrue(a.bmx7.parameters().has("tunOut", name), "bmx7 holds the hand-off " + name);
+        }
         MeshLab.await("A routes 10.99.0.0/16 to C through WireGuard", CHANGE, () -> allowed(a, c).contains("10.99.0.0/16"));
-        String table = a.exec("ip", "-4", "route", "show", "table", "7171").requireSuccess().stdout();
+        String table = a.exec("ip", "-4", "route", "show", "table", TABLE).requireSuccess().stdout();
         assertFalse(table.contains("10.88."), "bmx7's plain tunnel, not cryptun, routes E's network: " + table);
         ping(a, "10.99.3.1", "-c", "2");
 
@@ -290,15 +318,17 @@ class MeshIT {
         int before = a.bmx7.requests().size();
         a.start(withMode("off", A_ARGS));
         MeshLab.await("A hands its searches to bmx7 unchanged", CHANGE, () -> a.bmx7.requests().containsAll(List.of(
-                "tunOut=v4any /network=10.0.0.0/8 /tableRule=32765/7171",
-                "tunOut=v6any /network=2001:db8::/32 /tableRule=32765/7171")));
+                "tunOut=v4any /network=10.0.0.0/8 /tableRule=32765/" + TABLE,
+                "tunOut=v6any /network=2001:db8::/32 /tableRule=32765/" + TABLE)));
+        assertTrue(a.bmx7.parameters().has("tunOut", "v4any") && a.bmx7.parameters().has("tunOut", "v6any"),
+                "bmx7 accepted both: " + a.bmx7.parameters().get("tunOut"));
         List<String> sent = a.bmx7.requests().subList(before, a.bmx7.requests().size());
         assertFalse(sent.contains("syncSms=cryptun"), "off announces no key: " + sent);
         assertFalse(Files.exists(a.bmx7.sendSms("cryptun")));
         assertEquals(Map.of(), a.peers(), "off: no WireGuard peers");
         String all = a.exec("ip", "-4", "route", "show", "table", "all").requireSuccess().stdout()
                 + a.exec("ip", "-6", "route", "show", "table", "all").requireSuccess().stdout();
-        assertFalse(all.contains("table 7171"), "off: no routes through cryptun: " + all);
+        assertFalse(all.contains("table " + TABLE), "off: no routes through cryptun: " + all);
         MeshLab.await("C stops peering with A", CHANGE, () -> !c.peers().containsKey(keyA));
         a.stop();
     }

@@ -108,7 +108,7 @@ public final class Bmx7Configuration {
         String[] tokens = request.trim().split(" +");
         int eq = tokens[0].indexOf('=');
         if (tokens[0].isEmpty() || eq <= 0) {
-            return refused(null, "invalid argument: " + tokens[0]);
+            return refused(null, tokens[0]);
         }
         String option = tokens[0].substring(0, eq);
         String value = tokens[0].substring(eq + 1);
@@ -117,7 +117,7 @@ public final class Bmx7Configuration {
             String t = tokens[i];
             int e = t.indexOf('=');
             if (!t.startsWith("/") || e < 2) {
-                return refused(null, "invalid argument: " + t);
+                return refused(null, t);
             }
             given.put(t.substring(1, e), t.substring(e + 1));
         }
@@ -128,11 +128,11 @@ public final class Bmx7Configuration {
             default -> null;
         };
         if (allowed == null) {
-            return refused(null, "invalid argument: " + tokens[0]);
+            return refused(null, tokens[0]);
         }
         for (String c : given.keySet()) {
             if (!allowed.contains(c)) {
-                return refused(null, "invalid argument: " + c + "=" + given.get(c));
+                return refused(null, c + "=" + given.get(c));
             }
         }
         Map<String, Map<String, String>> instances = options.computeIfAbsent(option, k -> new LinkedHashMap<>());

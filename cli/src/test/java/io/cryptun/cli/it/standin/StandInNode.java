@@ -2,7 +2,9 @@ package io.cryptun.cli.it.standin;
 
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.routing.NodeId;
+import io.cryptun.routing.bmx7.Bmx7Configuration;
 import io.cryptun.routing.bmx7.Bmx7Numbers;
+import io.cryptun.routing.bmx7.Bmx7Options;
 import io.cryptun.routing.bmx7.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +16,8 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -44,13 +44,12 @@ public final class StandInNode {
     final IpPrefix tun4;
     final IpPrefix tun6;
     final String tun6Text;
-    final Map<String, Offer> tunIns = new LinkedHashMap<>();
-    final Map<String, String> tunOuts = new LinkedHashMap<>();
-    final Set<String> syncSms = new LinkedHashSet<>();
+    /** bmx7's configuration: what it was started with, and what its socket set since (bmx7's rules). */
+    final Bmx7Configuration config;
     /** The sms files as the current description carries them. */
     final Map<String, byte[]> smsData = new TreeMap<>();
     long descSqn = 100;
-    final long bootSqn = 11;
+    long bootSqn = 11;
     boolean up = true;
     private final List<String> requests = new ArrayList<>();
     ControlSocket socket;
@@ -68,6 +67,57 @@ public final class StandInNode {
         this.tun4 = tun4Address == null ? null : IpPrefix.parse(tun4Address);
         this.tun6 = tun6Address == null ? null : IpPrefix.parse(tun6Address);
         this.tun6Text = tun6Address;
+        this.config = new Bmx7Configuration(startOptions());
+    }
+
+    /** The command line's options, as the json plugin's parameters file shows them. */
+    private Bmx7Options startOptions() {
+        Map<String, List<Bmx7Options.Instance>> m = new LinkedHashMap<>();
+        m.put("runtimeDir", List.of(new Bmx7Options.Instance(runtimeDir.toString(), Map.of())));
+        m.put("plugin", List.of(new Bmx7Options.Instance("bmx7_tun.so", Map.of()), new Bmx7Options.Instance("bmx7_sms.so", Map.of()),
+                new Bmx7Options.Instance("bmx7_json.so", Map.of())));
+        m.put("hostname", List.of(new Bmx7Options.Instance(hostname, Map.of())));
+        if (hasTunDev()) {
+            Map<String, String> c = new LinkedHashMap<>();
+            if (tun4 != null) {
+                c.put("tun4Address", tun4.toString());
+            }
+            if (tun6Text != null) {
+                c.put("tun6Address", tun6Text);
+            }
+            m.put("tunDev", List.of(new Bmx7Options.Instance("Default", c)));
+        }
+        m.put("jsonUpdateInterval", List.of(new Bmx7Options.Instance("1000", Map.of())));
+        return new Bmx7Options(m);
+    }
+
+    /** bmx7 restarting: everything set through the socket is forgotten. */
+    void restart() {
+        config.reset(startOptions());
+        smsData.clear();
+        bootSqn++;
+        descSqn += 100;
+    }
+
+    /** The sms names bmx7 publishes (syncSms). */
+    List<String> syncedSms() {
+        List<String> out = new ArrayList<>();
+        config.snapshot().get("syncSms").forEach(i -> out.add(i.value()));
+        return out;
+    }
+
+    /** The networks offered with tunIn: bmx7's default bandwidth when none is given. */
+    List<Offer> offers() {
+        List<Offer> out = new ArrayList<>();
+        for (Bmx7Options.Instance i : config.snapshot().get("tunIn")) {
+            String net = i.children().get("network");
+            if (net != null) {
+                String bw = i.children().get("bandwidth");
+                out.add(new Offer(IpPrefix.parse(net), bw == null ? Bmx7Numbers.DEFAULT_BANDWIDTH
+                        : Long.parseLong(bw.startsWith("+") ? bw.substring(1) : bw)));
+            }
+        }
+        return out;
     }
 
     /** Every request that reached this node's control socket, without the end marker, in order. */
@@ -79,6 +129,13 @@ public final class StandInNode {
 
     void record(String request) {
         requests.add(request);
+    }
+
+    /** bmx7's configuration now, as its parameters show it. */
+    public Bmx7Options parameters() {
+        synchronized (mesh) {
+            return config.snapshot();
+        }
     }
 
     public Path socketPath() {
@@ -198,7 +255,7 @@ public final class StandInNode {
         if (tun6 != null) {
             v6.add(net(IpPrefix.of(tun6.address(), tun6.length()), Bmx7Numbers.UMETRIC_MAX));
         }
-        for (Offer o : tunIns.values()) {
+        for (Offer o : offers()) {
             (o.network.isIpv4() ? v4 : v6).add(net(o.network, Bmx7Numbers.quantizeBandwidth(o.bandwidth)));
         }
         if (!v4.isEmpty()) {
@@ -279,66 +336,10 @@ public final class StandInNode {
 
     /** The json plugin's {@code parameters}: the configuration as it is now. */
     String parametersJson() {
-        List<Object> options = new ArrayList<>();
-        options.add(option("runtimeDir", List.of(instance(runtimeDir.toString(), Map.of()))));
-        options.add(option("plugin", List.of(instance("bmx7_tun.so", Map.of()), instance("bmx7_sms.so", Map.of()),
-                instance("bmx7_json.so", Map.of()))));
-        options.add(option("hostname", List.of(instance(hostname, Map.of()))));
-        if (hasTunDev()) {
-            Map<String, String> c = new LinkedHashMap<>();
-            if (tun4 != null) {
-                c.put("tun4Address", tun4.toString());
-            }
-            if (tun6Text != null) {
-                c.put("tun6Address", tun6Text);
-            }
-            options.add(option("tunDev", List.of(instance("Default", c))));
-        }
-        if (!tunIns.isEmpty()) {
-            List<Object> l = new ArrayList<>();
-            tunIns.forEach((n, o) -> l.add(instance(n, Map.of("network", o.network.toString(),
-                    "bandwidth", Long.toString(o.bandwidth)))));
-            options.add(option("tunIn", l));
-        }
-        if (!tunOuts.isEmpty()) {
-            List<Object> l = new ArrayList<>();
-            tunOuts.forEach((n, text) -> l.add(instance(n, children(text))));
-            options.add(option("tunOut", l));
-        }
-        if (!syncSms.isEmpty()) {
-            List<Object> l = new ArrayList<>();
-            syncSms.forEach(n -> l.add(instance(n, Map.of())));
-            options.add(option("syncSms", l));
-        }
-        options.add(option("jsonUpdateInterval", List.of(instance("1000", Map.of()))));
-        return JsonWriter.write(obj("OPTIONS", options));
+        return config.parametersJson();
     }
 
-    private static Map<String, String> children(String optionText) {
-        Map<String, String> c = new LinkedHashMap<>();
-        String[] t = optionText.trim().split(" +");
-        for (int i = 1; i < t.length; i++) {
-            int eq = t[i].indexOf('=');
-            if (t[i].startsWith("/") && eq > 1) {
-                c.put(t[i].substring(1, eq), t[i].substring(eq + 1));
-            }
-        }
-        return c;
-    }
 
-    private static Map<String, Object> option(String name, List<Object> instances) {
-        return obj("name", name, "INSTANCES", instances);
-    }
-
-    private static Map<String, Object> instance(String value, Map<String, String> children) {
-        Map<String, Object> m = obj("value", value);
-        if (!children.isEmpty()) {
-            List<Object> l = new ArrayList<>();
-            children.forEach((k, v) -> l.add(obj("name", k, "value", v)));
-            m.put("CHILD_INSTANCES", l);
-        }
-        return m;
-    }
 
     // ------------------------------------------------------------------ files
 

@@ -1,6 +1,7 @@
 package io.cryptun.cli.it.standin;
 
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.routing.bmx7.Bmx7Configuration;
 import io.cryptun.routing.bmx7.Bmx7Numbers;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,8 +28,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  * <li>control socket: {@code syncSms=}, {@code tunIn=}, {@code tunOut=} (and their {@code -NAME}
- * removals) are applied and answered with bmx7's {@code INFO} lines and {@code $}; anything else
- * gets an {@code ERROR} line without {@code $}. Every request is recorded.</li>
+ * removals) are applied by bmx7's rules ({@link Bmx7Configuration}, checked against the real
+ * daemon): what bmx7 refuses gets its {@code ERROR} lines without {@code $}, the rest bmx7's
+ * {@code INFO} lines and {@code $}; {@code parameters} is answered; anything else is refused.
+ * Every request is recorded.</li>
  * <li>sms: each node's {@code sms/sendSms/<name>} of every synced name is read every 100 ms, as
  * bmx7 reads it on inotify.</li>
  * <li>when a node's description changes, every node that can reach it rewrites its files for it
@@ -108,102 +111,66 @@ public final class SyntheticMesh implements AutoCloseable {
         return apply(n, request);
     }
 
+    /**
+     * bmx7's rules decide (Bmx7Configuration: what bmx7 refuses is refused); what changed then
+     * takes effect as in bmx7: syncSms and tunIn make a new description, tunOut only the node's
+     * own files. {@code parameters} is answered from the configuration.
+     */
     private byte[] apply(StandInNode n, String request) {
-        String[] t = request.trim().split(" +");
-        int eq = t[0].indexOf('=');
-        if (eq <= 0) {
-            return error(request);
+        if (request.trim().equals("parameters")) {
+            return n.config.parametersText().getBytes(StandardCharsets.US_ASCII);
         }
-        String opt = t[0].substring(0, eq);
-        String value = t[0].substring(eq + 1);
-        Map<String, String> children = new LinkedHashMap<>();
-        for (int i = 1; i < t.length; i++) {
-            int e = t[i].indexOf('=');
-            if (!t[i].startsWith("/") || e < 2) {
-                return error(request);
-            }
-            children.put(t[i].substring(1, e), t[i].substring(e + 1));
+        Bmx7Configuration.Reply r = n.config.apply(request);
+        if (!r.changed()) {
+            return r.bytes();
         }
-        boolean remove = value.startsWith("-");
-        String name = remove ? value.substring(1) : value;
-        switch (opt) {
+        String option = request.trim().substring(0, Math.max(0, request.trim().indexOf('=')));
+        switch (option) {
             case "syncSms" -> {
-                if (remove) {
-                    if (!n.syncSms.remove(name)) {
-                        return error(request);
-                    }
-                    if (n.smsData.remove(name) != null) {
-                        descriptionChanged(n);
-                    }
-                    return removed(opt);
-                }
-                if (!n.syncSms.add(name)) {
-                    return "$".getBytes(StandardCharsets.US_ASCII);
-                }
-                byte[] data = n.readSendSms(name);
-                if (data != null) {
-                    n.smsData.put(name, data);
+                if (syncSmsData(n)) {
                     descriptionChanged(n);
-                }
-                return set(opt, name, children);
-            }
-            case "tunIn" -> {
-                if (remove) {
-                    if (n.tunIns.remove(name) == null) {
-                        return error(request);
-                    }
-                    descriptionChanged(n);
-                    return removed(opt);
-                }
-                String net = children.get("network");
-                if (net == null) {
-                    return error(request);
-                }
-                long bw = children.containsKey("bandwidth") ? Long.parseLong(children.get("bandwidth")) : 1000;
-                StandInNode.Offer o = new StandInNode.Offer(IpPrefix.parse(net), bw);
-                if (o.equals(n.tunIns.get(name))) {
-                    return "$".getBytes(StandardCharsets.US_ASCII);
-                }
-                n.tunIns.put(name, o);
-                descriptionChanged(n);
-                return set(opt, name, children);
-            }
-            case "tunOut" -> {
-                if (remove) {
-                    if (n.tunOuts.remove(name) == null) {
-                        return error(request);
-                    }
+                } else {
                     writeOwnFiles(n);
-                    return removed(opt);
                 }
-                if (!children.containsKey("network")) {
-                    return error(request);
-                }
-                n.tunOuts.put(name, request.trim());
-                writeOwnFiles(n);
-                return set(opt, name, children);
             }
-            default -> {
-                return error(request);
+            case "tunIn" -> descriptionChanged(n);
+            default -> writeOwnFiles(n);
+        }
+        return r.bytes();
+    }
+
+    /** Makes the node's published sms match its syncSms names and sendSms files; true when they changed. */
+    private static boolean syncSmsData(StandInNode n) {
+        boolean changed = false;
+        List<String> synced = n.syncedSms();
+        for (String name : new ArrayList<>(n.smsData.keySet())) {
+            if (!synced.contains(name)) {
+                n.smsData.remove(name);
+                changed = true;
             }
         }
+        for (String name : synced) {
+            byte[] now = n.readSendSms(name);
+            byte[] before = n.smsData.get(name);
+            if (now == null && before != null) {
+                n.smsData.remove(name);
+                changed = true;
+            } else if (now != null && !Arrays.equals(now, before)) {
+                n.smsData.put(name, now);
+                changed = true;
+            }
+        }
+        return changed;
     }
 
-    /** bmx7's answer to a set option: the option line, one line per child, then {@code $}. */
-    private static byte[] set(String opt, String value, Map<String, String> children) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("INFO  : --%-22s  %-30s", opt, value)).append('\n');
-        children.forEach((k, v) -> sb.append(String.format("INFO  : --%-22s  %-30s  /%-24s%-30s", opt, value, k, v))
-                .append('\n'));
-        return sb.append('$').toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] removed(String opt) {
-        return (String.format("INFO  : --%-22s -", opt) + "\n$").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] error(String request) {
-        return ("ERROR apply_stream_opts: invalid argument: " + request + "\n").getBytes(StandardCharsets.US_ASCII);
+    /**
+     * bmx7 on that node restarts without a new socket file (on ext4 the new socket often gets the
+     * old inode): everything set through its socket is forgotten, its description (new boot
+     * sequence number) no longer carries the sms until syncSms is given again.
+     */
+    public synchronized void restartKeepingTheSocket(StandInNode n) {
+        n.restart();
+        descriptionChanged(n);
     }
 
     // ------------------------------------------------------------------ propagation
@@ -211,22 +178,7 @@ public final class SyntheticMesh implements AutoCloseable {
     private void pollSendSms() {
         synchronized (this) {
             for (StandInNode n : nodes.values()) {
-                if (!n.up) {
-                    continue;
-                }
-                boolean changed = false;
-                for (String name : n.syncSms) {
-                    byte[] now = n.readSendSms(name);
-                    byte[] before = n.smsData.get(name);
-                    if (now == null && before != null) {
-                        n.smsData.remove(name);
-                        changed = true;
-                    } else if (now != null && !Arrays.equals(now, before)) {
-                        n.smsData.put(name, now);
-                        changed = true;
-                    }
-                }
-                if (changed) {
+                if (n.up && syncSmsData(n)) {
                     descriptionChanged(n);
                 }
             }
