@@ -220,6 +220,8 @@ public final class MeshCommand implements Callable<Integer> {
             }
             // peers refused for their secrets: cryptun show names the reason
             itf.uapi().setPeerNotes(k -> reactor.refusals().get(Keys.toBase64(k)));
+            // bmx7 searches of its own that take traffic meant for WireGuard
+            itf.uapi().setInterfaceWarnings(reactor::warnings);
             ReloadSignal.install(() -> {
                 log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
                 reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));

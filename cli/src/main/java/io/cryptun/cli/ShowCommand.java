@@ -125,6 +125,7 @@ public final class ShowCommand implements Callable<Integer> {
         itf.put("peers", peers);
         Map<String, Object> drops = new LinkedHashMap<>();
         Map<String, Object> events = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
         String failingPeer = null;
         for (Map.Entry<String, String> e : statLines) {
             String k = e.getKey();
@@ -133,6 +134,8 @@ public final class ShowCommand implements Callable<Integer> {
                 drops.put(k.substring(5), Long.parseLong(v));
             } else if (k.startsWith("event_")) {
                 events.put(k.substring(6), Long.parseLong(v));
+            } else if (k.equals("warning")) {
+                warnings.add(v);
             } else if (k.equals("failure_public_key")) {
                 failingPeer = Keys.toBase64(Keys.fromHex(v));
             } else if (k.equals("failure_reason") && failingPeer != null) {
@@ -145,6 +148,7 @@ public final class ShowCommand implements Callable<Integer> {
         }
         itf.put("drops", drops);
         itf.put("events", events);
+        itf.put("warnings", warnings);
         return itf;
     }
 
@@ -161,6 +165,9 @@ public final class ShowCommand implements Callable<Integer> {
         }
         if (itf.containsKey("fwmark")) {
             sb.append("  fwmark: 0x").append(Long.toHexString((Long) itf.get("fwmark"))).append('\n');
+        }
+        for (String w : (List<String>) itf.getOrDefault("warnings", List.of())) {
+            sb.append("  warning: ").append(w).append('\n');
         }
         long now = System.currentTimeMillis() / 1000;
         for (Map<String, Object> p : (List<Map<String, Object>>) itf.get("peers")) {

@@ -22,6 +22,7 @@ public final class UapiProtocol {
     private final UapiTarget target;
     private final int maxPeers;
     private volatile Function<byte[], String> peerNotes = key -> null;
+    private volatile java.util.function.Supplier<List<String>> interfaceWarnings = List::of;
 
     public UapiProtocol(UapiTarget target, int maxPeers) {
         this.target = target;
@@ -35,6 +36,14 @@ public final class UapiProtocol {
      */
     public void setPeerNotes(Function<byte[], String> notes) {
         peerNotes = notes == null ? key -> null : notes;
+    }
+
+    /**
+     * Standing problems of the interface's setup known outside the device (in a mesh: bmx7
+     * searches of its own that take traffic meant for WireGuard); {@code cryptun show} lists them.
+     */
+    public void setInterfaceWarnings(java.util.function.Supplier<List<String>> warnings) {
+        interfaceWarnings = warnings == null ? List::of : warnings;
     }
 
     /** The body of a get reply, without the final "errno=0" line. */
@@ -82,6 +91,9 @@ public final class UapiProtocol {
         sb.append("peers=").append(d.peerCount()).append('\n');
         d.stats().dropsByReason().forEach((r, n) -> sb.append("drop_").append(r.name().toLowerCase()).append('=').append(n).append('\n'));
         d.stats().eventCounts().forEach((e, n) -> sb.append("event_").append(e.name().toLowerCase()).append('=').append(n).append('\n'));
+        for (String w : interfaceWarnings.get()) {
+            sb.append("warning=").append(w.replace('\n', ' ')).append('\n');
+        }
         for (Peer p : d.peers()) {
             String note = peerNotes.apply(p.publicKey());
             String failure = note != null ? note : p.lastHandshakeFailure();

@@ -72,6 +72,7 @@ class MeshIT {
         tunnelsComeUpByThemselves(lab);
         String oldKeyC = c.publicKey();
         requireUsesKeyedGatewaysOnly(lab);
+        bmx7sOwnOverlappingSearchIsAWarning(lab);
         trafficIsEncryptedOnTheUnderlay(lab);
         anOfferRemovedFromBmx7IsGivenAgain(lab);
         aBmx7RestartThatKeepsItsSocketIsFollowed(lab);
@@ -149,6 +150,27 @@ class MeshIT {
         String routes = a.exec("ip", "-4", "route", "show", "table", "all").requireSuccess().stdout();
         assertFalse(routes.contains("10.88."), routes);
         assertFalse(a.exec("ping", "-n", "-c", "1", "-W", "1", "10.88.0.1").succeeded());
+    }
+
+    /**
+     * A search of bmx7's own that overlaps cryptun's would route through bmx7's plain tunnels
+     * ahead of WireGuard: a WARN line in the log and a warning in {@code cryptun show}, both
+     * naming the tunOut and how to remove it, gone once it is removed.
+     */
+    private void bmx7sOwnOverlappingSearchIsAWarning(MeshLab lab) throws Exception {
+        Host a = lab.host("A");
+        lab.mesh.operator(a.bmx7, "tunOut=own4 /network=10.99.0.0/16");
+        String expected = "warning: bmx7's own tunOut=own4 /network=10.99.0.0/16 overlaps --tun-out v4any=10.0.0.0/8";
+        MeshLab.await("cryptun show on A lists the overlap", CHANGE, () -> show(a).contains(expected));
+        assertTrue(show(a).contains("bmx7 -c tunOut=-own4"), show(a));
+        String log = Files.readString(a.log);
+        assertTrue(log.lines().anyMatch(l -> l.startsWith("WARN: ") && l.contains("bmx7's own tunOut=own4")), log);
+        lab.mesh.operator(a.bmx7, "tunOut=-own4");
+        MeshLab.await("the warning goes with the search", CHANGE, () -> !show(a).contains("warning:"));
+    }
+
+    private static String show(Host h) {
+        return h.exec(CryptunEndpoint.java(), "-jar", CryptunEndpoint.jar().toString(), "show", h.ifname).stdout();
     }
 
     /**
