@@ -35,6 +35,11 @@ public final class Interface implements AutoCloseable {
      * appearance then means "ready", which scripts and tests wait for.
      */
     public static Interface start(String ifname, int listenPort, String crypto, Log log) {
+        return start(ifname, listenPort, crypto, log, Daemon.DEFAULT_WARM_UP_HANDSHAKES);
+    }
+
+    /** As {@link #start(String, int, String, Log)}, with a start-up warm-up of that many handshakes (0: none). */
+    public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
         TunDevice tun;
         try {
             tun = TunOffloads.open(ifname, !"off".equalsIgnoreCase(System.getenv("CRYPTUN_OFFLOAD")));
@@ -46,7 +51,7 @@ public final class Interface implements AutoCloseable {
         }
         Daemon daemon;
         try {
-            daemon = Daemon.start(tun, listenPort, log, crypto);
+            daemon = Daemon.start(tun, listenPort, log, crypto, warmUpHandshakes);
         } catch (BindException e) {
             closeQuietly(tun);
             throw new UserException(e.getMessage());

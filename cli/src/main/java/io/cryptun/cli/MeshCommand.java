@@ -180,7 +180,9 @@ public final class MeshCommand implements Callable<Integer> {
         byte[] publicKey = X25519Keys.publicFromPrivate(privateKey);
         Interface itf;
         try {
-            itf = Interface.start(ifname, listenPort, crypto, log);
+            // no start-up warm-up by default: a mesh node's first tunnels come up in the background, and
+            // a mesh starting together (after a power cut) would spend seconds of CPU per node on it
+            itf = Interface.start(ifname, listenPort, crypto, log, Integer.getInteger("cryptun.warmup", 0));
             itf.daemon().device().setPrivateKey(privateKey);
         } finally {
             // the device keeps its own copy

@@ -24,5 +24,7 @@ interface LibC extends Library {
 
     int eventfd(int initval, int flags) throws LastErrorException;
 
+    int bind(int fd, com.sun.jna.Pointer addr, int addrlen) throws LastErrorException;
+
     String strerror(int errnum);
 }

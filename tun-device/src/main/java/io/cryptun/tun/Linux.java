@@ -17,6 +17,12 @@ final class Linux {
     static final int AF_INET6 = 10;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int AF_NETLINK = 16;
+    static final int NETLINK_ROUTE = 0;
+    /** Multicast group of link (interface) changes: new, deleted, up/down, MTU. */
+    static final int RTMGRP_LINK = 0x1;
 
     static final short POLLIN = 0x1;
 

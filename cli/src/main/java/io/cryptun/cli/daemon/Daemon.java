@@ -41,13 +41,19 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private Thread tunReader;
     private Thread handshakeWorker;
     private Thread timerThread;
+    private Thread linkWatcher;
+    /** Link changes (MTU, up/down) as netlink tells them; null where it cannot, then the timer thread polls. */
+    private io.cryptun.tun.LinkWatch linkWatch;
     private volatile int fwmark;
     /** Whether the TUN device speaks virtio-net headers (offloads on). */
     private final boolean vnet;
     private final GsoSplitter splitter = new GsoSplitter();
-    private static final int WARM_UP_HANDSHAKES = Integer.getInteger("cryptun.warmup", 200);
+    /** Handshakes the start-up warm-up runs through in memory ({@code -Dcryptun.warmup=N} sets it; 0: none). */
+    public static final int DEFAULT_WARM_UP_HANDSHAKES = Integer.getInteger("cryptun.warmup", 200);
+    private final int warmUpHandshakes;
 
-    private Daemon(Device device, TunDevice tun, Log log, String cipherBackend) {
+    private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, int warmUpHandshakes) {
+        this.warmUpHandshakes = warmUpHandshakes;
         this.device = device;
         this.tun = tun;
         this.vnet = tun.options().vnetHeader();
@@ -60,6 +66,12 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     public static final String TEST_REKEY_ENV = "CRYPTUN_TEST_REKEY_AFTER_SECONDS";
 
     public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend) throws BindException {
+        return start(tun, listenPort, log, cipherBackend, DEFAULT_WARM_UP_HANDSHAKES);
+    }
+
+    /** As {@link #start(TunDevice, int, Log, String)}, with a start-up warm-up of that many handshakes (0: none). */
+    public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend, int warmUpHandshakes)
+            throws BindException {
         Device.Builder builder = Device.builder().eventLog(log).inlineHandshakes(true);
         String testRekey = System.getenv(TEST_REKEY_ENV);
         if (testRekey != null) {
@@ -78,7 +90,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         } catch (IOException e) {
             device.setUp(false);
         }
-        Daemon d = new Daemon(device, tun, log, cipherBackend);
+        Daemon d = new Daemon(device, tun, log, cipherBackend, warmUpHandshakes);
         d.udp = UdpTransport.open(listenPort, d.newReceiver(), named("cryptun-udp"));
         d.startThreads();
         return d;
@@ -251,8 +263,8 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         // 4.5 -> 2.5 ms in the rig). -Dcryptun.warmup=0 turns it off.
         Thread warm = new Thread(() -> {
             try {
-                if (WARM_UP_HANDSHAKES > 0) {
-                    DeviceWarmUp.run(WARM_UP_HANDSHAKES, 16, cipherBackend);
+                if (warmUpHandshakes > 0) {
+                    DeviceWarmUp.run(warmUpHandshakes, 16, cipherBackend);
                 }
             } catch (RuntimeException e) {
                 log.verbose("warm-up failed (only the first handshakes are slower): " + e);
@@ -265,9 +277,18 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         handshakeWorker = named("cryptun-handshake").newThread(this::processHandshakes);
         timerThread = named("cryptun-timers").newThread(this::runTimers);
         device.onTimerDeadlineChanged(() -> LockSupport.unpark(timerThread));
+        try {
+            linkWatch = io.cryptun.tun.LinkWatch.open();
+            linkWatcher = named("cryptun-link").newThread(this::watchLink);
+        } catch (IOException e) {
+            log.verbose("no netlink link notifications (" + e.getMessage() + "): polling the link state");
+        }
         tunReader.start();
         handshakeWorker.start();
         timerThread.start();
+        if (linkWatcher != null) {
+            linkWatcher.start();
+        }
     }
 
     /** Datagrams from one thread, handed to the UDP event loop once per burst (one sendmmsg). */
@@ -419,7 +440,8 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         HandshakeQueue queue = device.handshakeQueue();
         while (running) {
             try {
-                HandshakeQueue.Item item = queue.poll(500);
+                // close() interrupts the wait: an idle daemon does not wake for nothing
+                HandshakeQueue.Item item = queue.poll(60_000);
                 if (item != null) {
                     device.processHandshake(w, item, sink);
                 }
@@ -431,10 +453,15 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
+    /**
+     * Sleeps until the next timer deadline (the device unparks it when deadlines move): an idle
+     * daemon without sessions does not wake up. Polls the link state only where netlink cannot
+     * tell of changes.
+     */
     private void runTimers() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         PacketSink sink = new Sink();
-        long nextMtuCheck = 0;
+        long nextLinkPoll = 0;
         while (running) {
             try {
                 device.tick(w, sink);
@@ -442,20 +469,47 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 log.error("timer processing failed: " + e);
             }
             long now = System.nanoTime();
-            if (now - nextMtuCheck >= 0) {
-                // wg-quick and users change the MTU and the link state after start: padding follows the
-                // MTU, and a link that is down sends nothing (as wireguard-go and the kernel behave)
-                refreshLink();
-                nextMtuCheck = now + LINK_POLL_NANOS;
+            long wait = Math.min(device.nextTimerDeadline() - now, MAX_TIMER_SLEEP_NANOS);
+            if (linkWatch == null) {
+                if (now - nextLinkPoll >= 0) {
+                    refreshLink();
+                    nextLinkPoll = now + LINK_POLL_NANOS;
+                }
+                wait = Math.min(wait, nextLinkPoll - now);
             }
-            long wait = Math.min(device.nextTimerDeadline() - System.nanoTime(), nextMtuCheck - now);
             if (wait > 0) {
-                LockSupport.parkNanos(Math.min(wait, 1_000_000_000L));
+                LockSupport.parkNanos(wait);
             }
         }
     }
 
-    private static final long LINK_POLL_NANOS = 250_000_000L;
+    /** Only where netlink is not available. */
+    private static final long LINK_POLL_NANOS = 1_000_000_000L;
+    /** A bound on sleeping in case an unpark is missed; deadlines normally wake the thread themselves. */
+    private static final long MAX_TIMER_SLEEP_NANOS = 30_000_000_000L;
+
+    /**
+     * wg-quick and users change the MTU and the link state after start: padding follows the MTU,
+     * and a link that is down sends nothing (as wireguard-go and the kernel behave). Netlink says
+     * when some link changed; this thread then reads the device's state.
+     */
+    private void watchLink() {
+        io.cryptun.tun.LinkWatch watch = linkWatch;
+        try {
+            refreshLink();
+            while (running && watch.await()) {
+                refreshLink();
+            }
+        } catch (IOException e) {
+            if (running) {
+                log.error("link notifications failed (" + e.getMessage() + "): polling the link state");
+                linkWatch = null;
+                LockSupport.unpark(timerThread);
+            }
+        } finally {
+            watch.release();
+        }
+    }
 
 
     /** Re-reads the link state now (after setting it up ourselves, say). */
@@ -498,11 +552,20 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             running = false;
         }
         LockSupport.unpark(timerThread);
+        io.cryptun.tun.LinkWatch watch = linkWatch;
+        if (watch != null) {
+            watch.close();
+        }
+        // the handshake worker waits long for work: wake it
+        if (handshakeWorker != null) {
+            handshakeWorker.interrupt();
+        }
         tun.close();
         udp.close();
         join(tunReader);
         join(handshakeWorker);
         join(timerThread);
+        join(linkWatcher);
         device.removeAllPeers();
         device.setPrivateKey(null);
         stopped.countDown();

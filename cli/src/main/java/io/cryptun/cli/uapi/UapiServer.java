@@ -182,8 +182,15 @@ public final class UapiServer implements AutoCloseable {
     private void watchLoop() {
         try (WatchService ws = FileSystems.getDefault().newWatchService()) {
             socketPath.getParent().register(ws, StandardWatchEventKinds.ENTRY_DELETE);
+            // removed before the watch was in place: no event will come
+            if (open && !Files.exists(socketPath)) {
+                onSocketRemoved.run();
+                return;
+            }
             while (open) {
-                WatchKey key = ws.poll(1, TimeUnit.SECONDS);
+                // idle clients are looked for every second while there are any; an idle daemon sleeps
+                // (close() interrupts the wait)
+                WatchKey key = ws.poll(clients.isEmpty() ? 30 : 1, TimeUnit.SECONDS);
                 reapIdle();
                 if (key != null) {
                     for (WatchEvent<?> ev : key.pollEvents()) {

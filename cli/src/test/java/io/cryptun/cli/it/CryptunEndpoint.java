@@ -39,8 +39,10 @@ public final class CryptunEndpoint extends Endpoint {
     public CryptunEndpoint withLauncherJvmOptions() {
         withEnv("MALLOC_ARENA_MAX", "1");
         withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms4m", "-Xmx256m",
-                "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=2000",
-                "-XX:-TieredCompilation", "-Xshare:off");
+                "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=5000",
+                "-XX:-TieredCompilation", "-Xshare:off", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:AsyncDeflationInterval=10000", "-XX:GuaranteedSafepointInterval=0",
+                "-XX:ServiceThreadCleanupInterval=10000");
         return Runtime.version().feature() >= 25 ? withJvmOptions("-XX:+UseCompactObjectHeaders") : this;
     }
 

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
  */
 class LauncherIT {
 
-    private static final List<String> DAEMON_MEMORY_OPTIONS = List.of("-XX:-TieredCompilation", "-Xshare:off");
+    private static final List<String> DAEMON_MEMORY_OPTIONS = List.of("-XX:-TieredCompilation", "-Xshare:off",
+            // an idle daemon's JVM does not wake up for its own periodic work
+            "-XX:-UsePerfData", "-XX:AsyncDeflationInterval=10000", "-XX:GuaranteedSafepointInterval=0");
 
     /** The launcher tells the JVM not to write a core file (with the heap, and so the keys) when it crashes. */
     @Test

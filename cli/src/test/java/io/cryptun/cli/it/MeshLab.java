@@ -222,14 +222,17 @@ final class MeshLab implements AutoCloseable {
         from.ns.ip(args.toArray(new String[0]));
     }
 
+    /** Waits until the condition holds; prints how long it took (the test's output says how fast the mesh follows). */
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
             }
             Thread.sleep(100);
         }
+        System.out.printf("%6d ms  %s%n", (System.nanoTime() - start) / 1_000_000, what);
     }
 
     String logs() {

@@ -10,7 +10,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,68 +44,113 @@ public final class Bmx7JsonDirectory {
                            Bmx7Options parameters, Map<String, String> unreadable) {
     }
 
+    /** A file made into a value, or why it could not be (this time). */
+    private record Parsed<T>(T value, String problem) {
+    }
+
+    /** Every this many readings, every file is read again, whatever its attributes say. */
+    static final int FULL_READ_EVERY = 20;
+
+    private final UnchangedFiles<Parsed<Bmx7Description>> descriptionFiles = new UnchangedFiles<>();
+    private final UnchangedFiles<Parsed<Originator>> originatorFiles = new UnchangedFiles<>();
+    private final UnchangedFiles<Parsed<NodeId>> statusFile = new UnchangedFiles<>();
+    private final UnchangedFiles<Parsed<Bmx7Options>> parametersFile = new UnchangedFiles<>();
+    private int readings;
+
+    /**
+     * The tree as it is now. Files that did not change since the last reading (same inode, size
+     * and modification time) are not read again: an idle mesh costs a {@code stat} per file.
+     */
     public Snapshot read() throws IOException {
+        if (readings++ % FULL_READ_EVERY == 0) {
+            descriptionFiles.clear();
+            originatorFiles.clear();
+            statusFile.clear();
+            parametersFile.clear();
+        }
         Map<String, String> unreadable = new TreeMap<>();
-        Map<NodeId, Bmx7Description> descriptions = new TreeMap<>();
-        for (Map.Entry<NodeId, String> e : readNodeFiles("descriptions", unreadable).entrySet()) {
-            try {
-                descriptions.put(e.getKey(), JsonDescriptions.parse(e.getKey(), e.getValue()));
-            } catch (IllegalArgumentException ex) {
-                unreadable.put("descriptions/" + e.getKey(), ex.getMessage());
+        Map<NodeId, Bmx7Description> descriptions = readNodeFiles("descriptions", descriptionFiles, unreadable,
+                (id, text) -> JsonDescriptions.parse(id, text));
+        Map<NodeId, Originator> originators = readNodeFiles("originators", originatorFiles, unreadable, (id, text) -> {
+            Originator o = Originator.fromJsonText(text);
+            if (!o.nodeId().equals(id)) {
+                throw new IllegalArgumentException("file names " + id.shortId() + " but holds " + o.nodeId().shortId());
             }
-        }
-        Map<NodeId, Originator> originators = new TreeMap<>();
-        for (Map.Entry<NodeId, String> e : readNodeFiles("originators", unreadable).entrySet()) {
-            try {
-                Originator o = Originator.fromJsonText(e.getValue());
-                if (!o.nodeId().equals(e.getKey())) {
-                    throw new IllegalArgumentException("file names " + e.getKey().shortId() + " but holds " + o.nodeId().shortId());
-                }
-                originators.put(e.getKey(), o);
-            } catch (IllegalArgumentException ex) {
-                unreadable.put("originators/" + e.getKey(), ex.getMessage());
-            }
-        }
-        NodeId self = null;
-        String status = readFile(dir.resolve("status"), "status", unreadable);
-        if (status != null) {
-            try {
-                Map<String, Object> st = JsonAccess.object(Json.parseObject(status).get("status"), "status");
-                self = NodeId.parse(JsonAccess.text(st, "nodeId"));
-            } catch (IllegalArgumentException ex) {
-                unreadable.put("status", ex.getMessage());
-            }
-        }
-        Bmx7Options parameters = null;
-        String params = readFile(dir.resolve("parameters"), "parameters", unreadable);
-        if (params != null) {
-            try {
-                parameters = Bmx7Options.parse(params);
-            } catch (IllegalArgumentException ex) {
-                unreadable.put("parameters", ex.getMessage());
-            }
-        }
+            return o;
+        });
+        NodeId self = readOne("status", statusFile, unreadable, text -> {
+            Map<String, Object> st = JsonAccess.object(Json.parseObject(text).get("status"), "status");
+            return NodeId.parse(JsonAccess.text(st, "nodeId"));
+        });
+        Bmx7Options parameters = readOne("parameters", parametersFile, unreadable, Bmx7Options::parse);
         return new Snapshot(Collections.unmodifiableMap(descriptions), Collections.unmodifiableMap(originators), self,
                 parameters, Collections.unmodifiableMap(unreadable));
     }
 
-    private Map<NodeId, String> readNodeFiles(String sub, Map<String, String> unreadable) throws IOException {
-        Map<NodeId, String> out = new TreeMap<>();
+    @FunctionalInterface
+    private interface NodeFileParser<T> {
+        T parse(NodeId id, String text);
+    }
+
+    private <T> Map<NodeId, T> readNodeFiles(String sub, UnchangedFiles<Parsed<T>> cache, Map<String, String> unreadable,
+                                             NodeFileParser<T> parser) throws IOException {
+        Map<NodeId, T> out = new TreeMap<>();
+        Set<Path> present = new HashSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.resolve(sub))) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (!NodeId.isNodeIdText(name)) {
                     continue;
                 }
-                String text = readFile(p, sub + "/" + name, unreadable);
-                if (text != null) {
-                    out.put(NodeId.parse(name), text);
+                present.add(p);
+                NodeId id = NodeId.parse(name);
+                Parsed<T> r = readCached(p, cache, text -> parser.parse(id, text));
+                if (r.value() != null) {
+                    out.put(id, r.value());
+                } else {
+                    unreadable.put(sub + "/" + name, r.problem());
                 }
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
             unreadable.put(sub, "directory missing");
         }
+        cache.retainAll(present);
         return out;
+    }
+
+    private <T> T readOne(String name, UnchangedFiles<Parsed<T>> cache, Map<String, String> unreadable,
+                          java.util.function.Function<String, T> parser) throws IOException {
+        Parsed<T> r = readCached(dir.resolve(name), cache, parser);
+        if (r.value() == null) {
+            unreadable.put(name, r.problem());
+        }
+        return r.value();
+    }
+
+    private static <T> Parsed<T> readCached(Path p, UnchangedFiles<Parsed<T>> cache,
+                                            java.util.function.Function<String, T> parser) throws IOException {
+        BasicFileAttributes before = UnchangedFiles.attributes(p);
+        if (before == null) {
+            return new Parsed<>(null, "missing");
+        }
+        Parsed<T> known = cache.get(p, before);
+        if (known != null) {
+            return known;
+        }
+        Map<String, String> why = new TreeMap<>();
+        String text = readFile(p, "f", why);
+        Parsed<T> r;
+        if (text == null) {
+            r = new Parsed<>(null, why.get("f"));
+        } else {
+            try {
+                r = new Parsed<>(parser.apply(text), null);
+            } catch (IllegalArgumentException ex) {
+                r = new Parsed<>(null, ex.getMessage());
+            }
+        }
+        cache.put(p, before, r);
+        return r;
     }
 
     private static String readFile(Path p, String label, Map<String, String> unreadable) throws IOException {

@@ -25,6 +25,8 @@ public final class RcvdSmsDirectory {
 
     private final Path dir;
     private final String smsName;
+    private final UnchangedFiles<byte[]> files = new UnchangedFiles<>();
+    private int readings;
 
     public RcvdSmsDirectory(Path dir, String smsName) {
         this.dir = dir;
@@ -39,7 +41,11 @@ public final class RcvdSmsDirectory {
      * Reads at most {@link CryptunRecord#MAX_BYTES} + 1 bytes per file, enough to tell oversized ones.
      */
     public Map<NodeId, byte[]> read() throws IOException {
+        if (readings++ % Bmx7JsonDirectory.FULL_READ_EVERY == 0) {
+            files.clear();
+        }
         Map<NodeId, byte[]> out = new TreeMap<>();
+        java.util.Set<Path> present = new java.util.HashSet<>();
         String suffix = ":" + smsName;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -48,17 +54,27 @@ public final class RcvdSmsDirectory {
                     continue;
                 }
                 String id = name.substring(0, NodeId.HEX_LENGTH);
-                if (!NodeId.isNodeIdText(id) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.file.attribute.BasicFileAttributes before;
+                if (!NodeId.isNodeIdText(id) || (before = UnchangedFiles.attributes(p)) == null) {
                     continue;
                 }
-                byte[] content = readBounded(p, CryptunRecord.MAX_BYTES + 1);
-                if (content != null) {
-                    out.put(NodeId.parse(id), content);
+                present.add(p);
+                // an unchanged file (same inode, size and time) is not read again
+                byte[] content = files.get(p, before);
+                if (content == null) {
+                    content = readBounded(p, CryptunRecord.MAX_BYTES + 1);
+                    if (content == null) {
+                        continue;
+                    }
+                    files.put(p, before, content);
                 }
+                out.put(NodeId.parse(id), content);
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
+            files.clear();
             return Map.of();
         }
+        files.retainAll(present);
         return Collections.unmodifiableMap(out);
     }
 

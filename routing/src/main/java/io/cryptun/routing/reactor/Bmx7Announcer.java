@@ -51,6 +51,8 @@ final class Bmx7Announcer {
     private Object socketIdentity;
     private boolean bmx7Seen;
     private boolean retryWanted;
+    /** When bmx7's configuration should be looked at again to confirm what it was given; MAX_VALUE: not needed. */
+    private long confirmAt = Long.MAX_VALUE;
 
     Bmx7Announcer(MeshConfig config, Bmx7ControlClient control, EventLog log, RepeatFilter once) {
         this.config = config;
@@ -65,6 +67,19 @@ final class Bmx7Announcer {
         boolean r = retryWanted;
         retryWanted = false;
         return r;
+    }
+
+    /**
+     * When (same clock as the scans) bmx7's configuration should be read again: what it was given
+     * lately is confirmed once it had time to show it, so a restart right after is not missed
+     * between two periodic readings. {@link Long#MAX_VALUE} when nothing waits.
+     */
+    long confirmAtMillis() {
+        return confirmAt;
+    }
+
+    private void confirmLater(long given) {
+        confirmAt = Math.min(confirmAt, given + CONFIRM_AFTER_MILLIS);
     }
 
     /** The searches handed to bmx7 now, by name. */
@@ -113,21 +128,22 @@ final class Bmx7Announcer {
         if (parameters == null) {
             return false;
         }
+        confirmAt = Long.MAX_VALUE;
         boolean lost = false;
-        if (smsSyncedAt != null && settled(smsSyncedAt, now) && !parameters.has("syncSms", config.smsName())) {
+        if (smsSyncedAt != null && missing(smsSyncedAt, now, parameters.has("syncSms", config.smsName()))) {
             lost("syncSms=" + config.smsName());
             smsSyncedAt = null;
             lost = true;
         }
         for (Map.Entry<String, Long> e : new ArrayList<>(offersAt.entrySet())) {
-            if (settled(e.getValue(), now) && !parameters.has("tunIn", e.getKey())) {
+            if (missing(e.getValue(), now, parameters.has("tunIn", e.getKey()))) {
                 lost("tunIn=" + e.getKey());
                 offersAt.remove(e.getKey());
                 lost = true;
             }
         }
         for (Map.Entry<String, Long> e : new ArrayList<>(handoffsAt.entrySet())) {
-            if (settled(e.getValue(), now) && !parameters.has("tunOut", e.getKey())) {
+            if (missing(e.getValue(), now, parameters.has("tunOut", e.getKey()))) {
                 lost("tunOut=" + e.getKey());
                 handoffs.remove(e.getKey());
                 handoffsAt.remove(e.getKey());
@@ -137,8 +153,19 @@ final class Bmx7Announcer {
         return lost;
     }
 
-    private static boolean settled(long since, long now) {
-        return now - since >= CONFIRM_AFTER_MILLIS;
+    /**
+     * True when a setting given at {@code given} is missing from bmx7's configuration although it
+     * had time to show it; one given lately is looked at again once it had.
+     */
+    private boolean missing(long given, long now, boolean held) {
+        if (held) {
+            return false;
+        }
+        if (now - given >= CONFIRM_AFTER_MILLIS) {
+            return true;
+        }
+        confirmLater(given);
+        return false;
     }
 
     private void lost(String setting) {
@@ -175,6 +202,7 @@ final class Bmx7Announcer {
         if (smsSyncedAt == null && step("syncSms", "asking bmx7 to publish sms " + config.smsName(),
                 () -> control.syncSms(config.smsName()))) {
             smsSyncedAt = now;
+            confirmLater(now);
         }
     }
 
@@ -201,6 +229,7 @@ final class Bmx7Announcer {
                     "announcing " + o.network() + " as tunIn=" + o.name(),
                     () -> control.tunIn(o.name(), o.network(), o.bandwidth()))) {
                 offersAt.put(o.name(), now);
+                confirmLater(now);
                 log.log(EventLog.Level.INFO, "offering " + o.network() + " to the mesh (bmx7 tunIn=" + o.name()
                         + " /bandwidth=" + o.bandwidth() + ")");
             }
@@ -223,6 +252,7 @@ final class Bmx7Announcer {
                     && step("tunOut " + e.getKey(), "handing " + s.toBmx7Option() + " to bmx7", () -> control.tunOut(s))) {
                 handoffs.put(e.getKey(), s);
                 handoffsAt.put(e.getKey(), now);
+                confirmLater(now);
                 log.log(EventLog.Level.INFO, "handed to bmx7's plain tunnels: " + s.toBmx7Option());
             }
         }

@@ -16,8 +16,11 @@ import java.util.Map;
  * authoritative, and the reactor bridges such gaps with a grace period.
  */
 final class JsonFeed implements Bmx7Feed {
-    /** The files are watched; this only catches what a watch may miss. */
-    static final long POLL_MILLIS = 2000;
+    /**
+     * Descriptions and records are watched; path metrics, status and configuration, which the
+     * json plugin rewrites every second, are read this often (and at every scan a change causes).
+     */
+    static final long POLL_MILLIS = 10_000;
 
     private final Bmx7JsonDirectory json;
     private final RcvdSmsDirectory sms;

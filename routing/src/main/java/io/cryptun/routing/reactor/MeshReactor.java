@@ -83,6 +83,9 @@ public final class MeshReactor implements AutoCloseable {
     private final Set<TableRule> rules = new TreeSet<>();
     private boolean ownRecordSeen;
     private boolean reinstallRoutes;
+    /** Apply the plan even if the view did not change: a step failed, or bmx7 lost what it was given. */
+    private boolean applyWanted = true;
+    private LocalSettings planned;
     private volatile List<String> warnings = List.of();
     private long dueAt = Long.MAX_VALUE;
     private boolean retryWanted;
@@ -132,11 +135,18 @@ public final class MeshReactor implements AutoCloseable {
         return refusals;
     }
 
-    /** Directories whose changes should trigger a scan: bmx7's, and the secret file's. */
+    /**
+     * Directories whose changes should trigger a scan: where bmx7 writes what changes the plan
+     * (descriptions, received records, its socket: a restart re-creates it), and the secret
+     * file's. Not {@code json/} itself nor {@code json/originators}: the json plugin rewrites
+     * status and every originator every second (jsonUpdateInterval=1000), so watching them would
+     * wake this node every second for path metrics that change slowly; those are read at every
+     * scan and at least every {@link Bmx7Feed#pollMillis}.
+     */
     public List<Path> watchedDirectories() {
         Path json = config.jsonDir();
-        List<Path> dirs = new ArrayList<>(List.of(config.runtimeDir(), json, json.resolve("descriptions"),
-                json.resolve("originators"), config.runtimeDir().resolve("sms"), config.receivedSmsDir()));
+        List<Path> dirs = new ArrayList<>(List.of(config.runtimeDir(), json.resolve("descriptions"),
+                config.runtimeDir().resolve("sms"), config.receivedSmsDir()));
         if (secretsFile != null) {
             Path parent = secretsFile.path().toAbsolutePath().getParent();
             if (parent != null && !dirs.contains(parent)) {
@@ -219,7 +229,9 @@ public final class MeshReactor implements AutoCloseable {
         Bmx7Reading reading = read();
         if (reading != null) {
             // a restart that kept the socket's inode shows here: bmx7 no longer lists what it was given
-            reinstallRoutes |= announcer.confirm(reading.parameters(), nowMillis);
+            boolean lost = announcer.confirm(reading.parameters(), nowMillis);
+            reinstallRoutes |= lost;
+            applyWanted |= lost;
         }
         announcer.publishRecord(ownRecord.toBytes(), ownRecord.format().trim(), nowMillis);
         announcer.announceOffers(nowMillis);
@@ -230,7 +242,7 @@ public final class MeshReactor implements AutoCloseable {
         retryWanted |= announcer.takeRetryWanted();
         long retry = pending ? Math.max(20, Math.min(config.graceMillis() / 4, RETRY_MILLIS))
                 : retryWanted ? RETRY_MILLIS : -1;
-        dueAt = retry < 0 ? Long.MAX_VALUE : nowMillis + retry;
+        dueAt = Math.min(retry < 0 ? Long.MAX_VALUE : nowMillis + retry, announcer.confirmAtMillis());
     }
 
     // ------------------------------------------------------------------ mesh secrets
@@ -323,11 +335,20 @@ public final class MeshReactor implements AutoCloseable {
                 .originators(originators.values()).records(update.statuses()).build();
         noteOwnRecord(v);
         LocalSettings settings = config.settingsFor(self).withOwnRecord(ownRecord);
+        if (!applyWanted && !reinstallRoutes && v.equals(view) && settings.equals(planned)) {
+            // nothing changed since the last plan, and all of it is in place: an idle mesh costs no planning
+            return pending;
+        }
+        boolean failuresBefore = retryWanted;
+        retryWanted = false;
         MeshPlan next = MeshPlanner.plan(settings, v, plan);
         apply(DesiredState.of(next), now);
         reportIssues(plan, next);
         view = v;
         plan = next;
+        planned = settings;
+        applyWanted = retryWanted || !announcer.handoffs().equals(DesiredState.of(next).handoffs());
+        retryWanted |= failuresBefore;
         return pending;
     }
 

@@ -133,7 +133,11 @@ class MeshReactorTest {
         assertEquals(D.primaryAddress(), d.endpointAddress(), "endpoint: D's id-derived fd70 address");
         assertEquals(51820, d.endpointPort());
         assertEquals(r.plan(), expectedPlan(c));
-        assertEquals(Long.MAX_VALUE, r.dueAtMillis(), "nothing pending");
+        assertEquals(Bmx7Announcer.CONFIRM_AFTER_MILLIS, r.dueAtMillis(),
+                "bmx7's configuration is read again once it had time to show what it was given");
+        r.scan(Bmx7Announcer.CONFIRM_AFTER_MILLIS);
+        assertEquals(Long.MAX_VALUE, r.dueAtMillis(), "all confirmed: nothing pending");
+        assertEquals(2, bmx7.requests().size(), "nothing given twice");
     }
 
     @Test
