@@ -111,9 +111,15 @@ public final class MeshCommand implements Callable<Integer> {
     List<String> acceptClientSources = new ArrayList<>();
 
     @Option(names = "--keepalive", paramLabel = "SECONDS", defaultValue = "25",
-            description = "persistent keepalive, sent by the node with the smaller public key of each pair,"
-                + " 0 for none (default: ${DEFAULT-VALUE})")
+            description = "persistent keepalive towards the peers this node keeps up (--keep-up), 0 for none"
+                + " (default: ${DEFAULT-VALUE})")
     int keepalive;
+
+    @Option(names = "--keep-up", paramLabel = "WHICH", defaultValue = "gateways",
+            description = {"which tunnels stay up without traffic (default: ${DEFAULT-VALUE}):",
+                "gateways: those to the gateways chosen for offered networks; the rest come up with traffic",
+                "all:      every pair's (kept up by the node with the smaller public key)"})
+    String keepUp;
 
     @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1420", description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")
     int mtu;
@@ -215,7 +221,9 @@ public final class MeshCommand implements Callable<Integer> {
                 default -> Bmx7Feed.auto(config, control);
             };
             MeshReactor reactor = new MeshReactor(config, bmx7Feed,
-                    new DevicePeerTable(itf.daemon().device(), keepalive, keyring), new IpRouteTable(itf.name()), control, log,
+                    new DevicePeerTable(itf.daemon().device(), keepalive, keyring, keepUp.equals("all")
+                            ? DevicePeerTable.KeepUp.ALL : DevicePeerTable.KeepUp.GATEWAYS),
+                    new IpRouteTable(itf.name()), control, log,
                     keyring, secretsFile);
             if (keyNode != null) {
                 reactor.expectSelf(keyNode);
@@ -268,6 +276,9 @@ public final class MeshCommand implements Callable<Integer> {
         }
         if (keepalive < 0 || keepalive > 65535) {
             throw new UserException("--keepalive must be 0..65535 seconds");
+        }
+        if (!List.of("gateways", "all").contains(keepUp)) {
+            throw new UserException("--keep-up must be gateways or all");
         }
         if (mtu < 576 || mtu > 65535) {
             throw new UserException("--mtu must be 576..65535");

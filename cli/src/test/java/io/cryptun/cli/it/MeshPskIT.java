@@ -312,7 +312,8 @@ class MeshPskIT {
 
     private static String[] withPsk(MeshLab lab, Host h, String[] args) {
         List<String> l = new ArrayList<>(List.of(args));
-        l.addAll(List.of("--mesh-psk-file", secretFile(lab, h).toString()));
+        // every pair's session up, so every pair's keying with the secrets shows without traffic
+        l.addAll(List.of("--mesh-psk-file", secretFile(lab, h).toString(), "--keep-up", "all"));
         return l.toArray(new String[0]);
     }
 

@@ -92,11 +92,13 @@ public final class MeshPlanner {
         }
         Assignment a = assign(local, view, usable, prior, issues);
 
+        Set<NodeId> keptUp = keptUp(local, usable, a);
         List<PlannedPeer> peers = new ArrayList<>();
         for (Map.Entry<NodeId, TreeSet<IpPrefix>> e : a.allowed().entrySet()) {
             CryptunRecord r = usable.get(e.getKey()).record().record();
             peers.add(new PlannedPeer(e.getKey(), r.publicKey(), e.getKey().primaryAddress(), r.port(),
-                    List.copyOf(e.getValue()), SecretGenerations.order(ownIds, r.pskIds()), null));
+                    List.copyOf(e.getValue()), SecretGenerations.order(ownIds, r.pskIds()), null,
+                    keptUp.contains(e.getKey())));
         }
         if (!refused.isEmpty()) {
             // the nodes refused for their secrets that would be peers otherwise: listed, allowed nothing
@@ -114,6 +116,59 @@ public final class MeshPlanner {
         routes.sort(null);
         issues.sort(null);
         return new MeshPlan(local.mode(), peers, routes, a.handed(), a.applied(), a.plain(), issues);
+    }
+
+    /**
+     * The peers this node keeps a session with even without traffic: the gateways it chose for a
+     * network they offer. A gateway chosen only for its own tunnel address (every node announces
+     * its tunDev's addresses, with bmx7's top bandwidth, and a broad search like 10.0.0.0/8 finds
+     * them all) gets a session when traffic needs one, as bmx7's own tunOut creates its tunnels
+     * when the first packet comes: so a mesh's sessions grow with its clients and gateways, not
+     * with the square of its nodes. A node that offers networks itself keeps another gateway up
+     * only when its public key is the smaller: the two may be each other's gateway, and two
+     * initiations crossing each other would leave both waiting.
+     */
+    private static Set<NodeId> keptUp(LocalSettings local, Map<NodeId, MeshNode> usable, Assignment a) {
+        Set<NodeId> out = new TreeSet<>();
+        for (GatewayChoice c : a.applied()) {
+            NodeId gw = c.offer().gateway();
+            MeshNode n = usable.get(gw);
+            if (n != null && !isOwnTunnelSpace(c.offer().network(), n.record().record())) {
+                out.add(gw);
+            }
+        }
+        if (!local.offers().isEmpty()) {
+            // a gateway keeping another gateway up may be kept up by it too: the smaller key does it
+            byte[] own = local.ownRecord().publicKey();
+            out.removeIf(id -> java.util.Arrays.compareUnsigned(own, usable.get(id).record().record().publicKey()) > 0);
+        }
+        return out;
+    }
+
+    /** The announcement is the node's own tunnel space: top bandwidth (a tunDev address) around a source of its record. */
+    private static boolean isOwnTunnelSpace(TunNetwork announced, CryptunRecord r) {
+        if (announced.bandwidth() < io.cryptun.routing.bmx7.Bmx7Numbers.UMETRIC_MAX) {
+            return false;
+        }
+        for (IpPrefix src : r.tunnelSources()) {
+            if (contains(announced.network(), src) || contains(src, announced.network())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean contains(IpPrefix outer, IpPrefix inner) {
+        if (outer.isIpv4() != inner.isIpv4() || outer.length() > inner.length()) {
+            return false;
+        }
+        for (int i = 0; i < outer.length(); i++) {
+            int mask = 0x80 >>> (i & 7);
+            if ((outer.addressByte(i >>> 3) & mask) != (inner.addressByte(i >>> 3) & mask)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Who gets which prefix, for one set of usable nodes. */

@@ -27,6 +27,7 @@ public final class PlannedPeer {
     private final List<IpPrefix> allowedIps;
     private final List<String> pskGenerations;
     private final String refusal;
+    private final boolean keepUp;
 
     /** An accepted peer without mesh secrets (all-zero pre-shared key). */
     public PlannedPeer(NodeId node, byte[] publicKey, Inet6Address endpointAddress, int endpointPort,
@@ -42,6 +43,17 @@ public final class PlannedPeer {
      */
     public PlannedPeer(NodeId node, byte[] publicKey, Inet6Address endpointAddress, int endpointPort,
                        List<IpPrefix> allowedIps, List<String> pskGenerations, String refusal) {
+        this(node, publicKey, endpointAddress, endpointPort, allowedIps, pskGenerations, refusal, false);
+    }
+
+    /**
+     * @param keepUp true when this node keeps the tunnel up without traffic: the peer is the gateway
+     *               this node chose for a network it offers (not just for its own tunnel address),
+     *               so the first packets find a session ready; other pairs handshake on demand
+     */
+    public PlannedPeer(NodeId node, byte[] publicKey, Inet6Address endpointAddress, int endpointPort,
+                       List<IpPrefix> allowedIps, List<String> pskGenerations, String refusal, boolean keepUp) {
+        this.keepUp = keepUp && refusal == null;
         this.node = Objects.requireNonNull(node, "node");
         if (publicKey == null || publicKey.length != Keys.KEY_LENGTH) {
             throw new IllegalArgumentException("public key must be 32 bytes");
@@ -98,18 +110,27 @@ public final class PlannedPeer {
         return refusal != null;
     }
 
+    /** Whether this node keeps the tunnel to the peer up without traffic (see the constructor). */
+    public boolean keepUp() {
+        return keepUp;
+    }
+
+    public PlannedPeer withKeepUp(boolean k) {
+        return new PlannedPeer(node, publicKey, endpointAddress, endpointPort, allowedIps, pskGenerations, refusal, k);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PlannedPeer p && p.node.equals(node) && Arrays.equals(p.publicKey, publicKey)
                 && p.endpointAddress.equals(endpointAddress) && p.endpointPort == endpointPort
                 && p.allowedIps.equals(allowedIps) && p.pskGenerations.equals(pskGenerations)
-                && Objects.equals(p.refusal, refusal);
+                && Objects.equals(p.refusal, refusal) && p.keepUp == keepUp;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(node, Arrays.hashCode(publicKey), endpointAddress, endpointPort, allowedIps, pskGenerations,
-                refusal);
+                refusal, keepUp);
     }
 
     @Override
@@ -117,6 +138,6 @@ public final class PlannedPeer {
         return "PlannedPeer[" + node.shortId() + " key=" + Keys.shortLabel(publicKey) + " endpoint=["
                 + IpPrefix.hostString(endpointAddress.getAddress()) + "]:" + endpointPort + " allowed=" + allowedIps
                 + (pskGenerations.isEmpty() ? "" : " psk=" + pskGenerations)
-                + (refusal == null ? "" : " refused: " + refusal) + "]";
+                + (refusal == null ? "" : " refused: " + refusal) + (keepUp ? " kept up" : "") + "]";
     }
 }

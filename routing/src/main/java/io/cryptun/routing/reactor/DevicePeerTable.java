@@ -20,10 +20,12 @@ import java.util.Set;
  * and keeps them up. An update changes only what differs and never removes the peer, so its
  * sessions and counters survive.
  *
- * <p>Of two mesh nodes, only the one with the smaller public key (unsigned byte order) keeps the
- * tunnel up: both learn of each other at about the same moment, and two initiations crossing each
- * other leave both sides as responders, each waiting for the other's first data packet, until a
- * retry gets through (up to a keepalive interval later). The other side answers, and still
+ * <p>Which tunnels are kept up is a {@link KeepUp} policy: by default those to the gateways the plan
+ * chose for offered networks (the rest come up when traffic needs them, so sessions grow with the
+ * clients, not with the square of the nodes); or every pair's, kept up by the node with the
+ * smaller public key (unsigned byte order): both learn of each other at about the same moment,
+ * and two initiations crossing each other leave both sides as responders, each waiting for the
+ * other's first data packet, until a retry gets through. The other side answers, and still
  * initiates on its own when it has traffic to send.
  *
  * <p>Pre-shared keys come from the {@link MeshKeyring}: the peer's first planned generation as
@@ -34,9 +36,18 @@ import java.util.Set;
  * it unless it initiates.
  */
 public final class DevicePeerTable implements PeerTable {
+    /** Which tunnels this node keeps up without traffic. */
+    public enum KeepUp {
+        /** Those to the gateways it chose for offered networks ({@link PlannedPeer#keepUp}); the rest on demand. */
+        GATEWAYS,
+        /** Every tunnel of which this node has the smaller public key. */
+        ALL
+    }
+
     private final Device device;
     private final int keepaliveSeconds;
     private final MeshKeyring keyring;
+    private final KeepUp policy;
 
     /** @param keepaliveSeconds persistent keepalive towards peers this side keeps up (0: none, 1..65535) */
     public DevicePeerTable(Device device, int keepaliveSeconds) {
@@ -45,6 +56,12 @@ public final class DevicePeerTable implements PeerTable {
 
     /** @param keyring the mesh secrets the peers' pre-shared keys are derived from */
     public DevicePeerTable(Device device, int keepaliveSeconds, MeshKeyring keyring) {
+        this(device, keepaliveSeconds, keyring, KeepUp.ALL);
+    }
+
+    /** @param policy which tunnels this side keeps up */
+    public DevicePeerTable(Device device, int keepaliveSeconds, MeshKeyring keyring, KeepUp policy) {
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.keyring = Objects.requireNonNull(keyring, "keyring");
         this.device = Objects.requireNonNull(device, "device");
         if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
@@ -76,7 +93,7 @@ public final class DevicePeerTable implements PeerTable {
     }
 
     private int keepaliveFor(PlannedPeer p) {
-        return !p.isRefused() && keepsUp(p.publicKey()) ? keepaliveSeconds : 0;
+        return keepsUp(p) ? keepaliveSeconds : 0;
     }
 
     /** The planned generations' keys: the first as the pre-shared key, the rest as alternatives. */
@@ -94,10 +111,16 @@ public final class DevicePeerTable implements PeerTable {
         }
     }
 
-    /** True when this side keeps the tunnel to that peer up: its own public key is the smaller. */
-    private boolean keepsUp(byte[] peerKey) {
+    /** True when this side keeps the tunnel to that peer up (never to a refused one). */
+    private boolean keepsUp(PlannedPeer p) {
+        if (p.isRefused()) {
+            return false;
+        }
+        if (policy == KeepUp.GATEWAYS) {
+            return p.keepUp();
+        }
         byte[] own = device.publicKey();
-        return own == null || Arrays.compareUnsigned(own, peerKey) < 0;
+        return own == null || Arrays.compareUnsigned(own, p.publicKey()) < 0;
     }
 
     @Override
@@ -124,11 +147,11 @@ public final class DevicePeerTable implements PeerTable {
         if (!before.pskGenerations().equals(after.pskGenerations())) {
             setPresharedKeys(peer, after);
             boolean firstChanged = !firstOf(before.pskGenerations()).equals(firstOf(after.pskGenerations()));
-            if (firstChanged && !after.isRefused() && keepsUp(after.publicKey())) {
+            if (firstChanged && keepsUp(after)) {
                 peer.initiateHandshake();
             }
         }
-        if (before.isRefused() != after.isRefused()) {
+        if (keepsUp(before) != keepsUp(after)) {
             peer.setPersistentKeepalive(keepaliveFor(after));
         }
     }

@@ -82,6 +82,30 @@ class MeshPlannerFixtureTest {
         assertTrue(plan.routes().stream().allMatch(r -> r.table() == 254 && r.metric() == 1024));
     }
 
+    /**
+     * A keeps up the tunnels to the gateways it chose for offered networks: D (10.99.0.0/16,
+     * 0.0.0.0/0) and C (2001:db8:99::/48); none chosen only for tunnel addresses. Without C's IPv6
+     * offer, C serves A nothing but its tunnel addresses and is reached on demand.
+     */
+    @Test
+    void tunnelsToGatewaysOfOfferedNetworksAreKeptUpTheRestOnDemand() {
+        LocalSettings settings = FixtureMesh.settingsOfA(CryptMode.REQUIRE);
+        MeshPlan plan = planAsBmx7Lived(settings);
+        assertTrue(plan.peer(C).orElseThrow().keepUp());
+        assertTrue(plan.peer(D).orElseThrow().keepUp());
+        MeshView now = FixtureMesh.viewOfA();
+        MeshNode c = now.node(C).orElseThrow();
+        List<TunNetwork> tunnelOnly = c.networks().stream()
+                .filter(n -> n.bandwidth() == io.cryptun.routing.bmx7.Bmx7Numbers.UMETRIC_MAX).toList();
+        MeshView withoutOffers = now.with(new MeshNode(c.id(), c.hostname(), c.bmx7PrimaryIp(), c.pathMetric(), tunnelOnly,
+                c.record()));
+        MeshPlan later = MeshPlanner.plan(settings, withoutOffers, plan);
+        PlannedPeer onlyTunnel = later.peer(C).orElseThrow();
+        assertTrue(onlyTunnel.allowedIps().contains(IpPrefix.parse("10.254.3.1/32")), onlyTunnel.toString());
+        assertFalse(onlyTunnel.keepUp(), "a route to a node's own tunnel address alone comes up with traffic");
+        assertTrue(later.peer(D).orElseThrow().keepUp());
+    }
+
     @Test
     void preferModeHandsBsNetworksToBmx7AndTogetherMatchesBmx7sChoice() {
         MeshPlan plan = planAsBmx7Lived(FixtureMesh.settingsOfA(CryptMode.PREFER));

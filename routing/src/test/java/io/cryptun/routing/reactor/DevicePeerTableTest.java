@@ -1,5 +1,7 @@
 package io.cryptun.routing.reactor;
 
+import io.cryptun.routing.psk.MeshKeyring;
+
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.X25519Keys;
 import io.cryptun.noise.device.Device;
@@ -70,6 +72,27 @@ class DevicePeerTableTest {
         t.add(planned(D, high, 51820, "10.2.0.0/16"));
         // a generated key is all but certainly between 00..01 and ff..7f
         assertEquals(0, dev.peer(low).persistentKeepaliveSeconds(), "the peer with the smaller key keeps it up");
+        assertEquals(25, dev.peer(high).persistentKeepaliveSeconds());
+    }
+
+    /** By default only the tunnels the plan marks (gateways of offered networks) are kept up, whatever the keys. */
+    @Test
+    void withTheGatewaysPolicyThePlanSaysWhichTunnelsStayUp() {
+        byte[] low = new byte[32];
+        byte[] high = new byte[32];
+        java.util.Arrays.fill(high, (byte) 0xff);
+        low[31] = 1;
+        Device dev = device();
+        DevicePeerTable t = new DevicePeerTable(dev, 25, MeshKeyring.empty(), DevicePeerTable.KeepUp.GATEWAYS);
+        PlannedPeer gateway = planned(C, low, 51820, "10.99.0.0/16").withKeepUp(true);
+        PlannedPeer other = planned(D, high, 51820, "10.254.4.1/32");
+        t.add(gateway);
+        t.add(other);
+        assertEquals(25, dev.peer(low).persistentKeepaliveSeconds(), "kept up although its key is the smaller");
+        assertEquals(0, dev.peer(high).persistentKeepaliveSeconds(), "on demand although this side's key is smaller");
+        t.update(gateway, gateway.withKeepUp(false));
+        t.update(other, other.withKeepUp(true));
+        assertEquals(0, dev.peer(low).persistentKeepaliveSeconds());
         assertEquals(25, dev.peer(high).persistentKeepaliveSeconds());
     }
 
