@@ -390,17 +390,7 @@ class MeshIT {
         }
     }
 
-    /**
-     * Pings until one echo comes back (a tunnel may still be handshaking after a change), then
-     * requires every echo of a run with {@code args} to come back.
-     */
     private static void ping(Host from, String to, String... args) throws InterruptedException {
-        MeshLab.await("a ping from " + from.name + " to " + to + " comes back", CHANGE,
-                () -> from.exec("ping", "-n", "-c", "1", "-W", "1", to).succeeded());
-        List<String> cmd = new ArrayList<>(List.of("ping", "-n", "-W", "2", "-i", "0.2"));
-        cmd.addAll(List.of(args));
-        cmd.add(to);
-        ExecResult r = from.exec(cmd.toArray(new String[0]));
-        assertTrue(r.succeeded(), String.join(" ", cmd) + " from " + from.name + " failed:\n" + r.stdout() + r.stderr());
+        MeshLab.requirePings(from.ns, from.name, to, CHANGE, args);
     }
 }

@@ -222,6 +222,22 @@ final class MeshLab implements AutoCloseable {
         from.ns.ip(args.toArray(new String[0]));
     }
 
+    /**
+     * Pings from a namespace until one echo comes back (a tunnel may still be handshaking after a
+     * change), then requires every echo of a run with {@code args} to come back.
+     */
+    static void requirePings(Netns ns, String from, String to, Duration timeout, String... args) throws InterruptedException {
+        await("a ping from " + from + " to " + to + " comes back", timeout,
+                () -> ns.exec("ping", "-n", "-c", "1", "-W", "1", to).succeeded());
+        List<String> cmd = new ArrayList<>(List.of("ping", "-n", "-W", "2", "-i", "0.2"));
+        cmd.addAll(List.of(args));
+        cmd.add(to);
+        ExecResult r = ns.exec(cmd.toArray(new String[0]));
+        if (!r.succeeded()) {
+            throw new AssertionError(String.join(" ", cmd) + " from " + from + " failed:\n" + r.stdout() + r.stderr());
+        }
+    }
+
     /** Waits until the condition holds; prints how long it took (the test's output says how fast the mesh follows). */
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long start = System.nanoTime();

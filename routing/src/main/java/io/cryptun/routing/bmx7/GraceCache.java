@@ -19,12 +19,21 @@ public final class GraceCache<K extends Comparable<K>, V> {
     private final long graceMillis;
     private final Map<K, V> lastGood = new HashMap<>();
     private final Map<K, Long> troubleSince = new HashMap<>();
+    private long holdUntil = Long.MIN_VALUE;
 
     public GraceCache(long graceMillis) {
         if (graceMillis < 0) {
             throw new IllegalArgumentException("grace must not be negative");
         }
         this.graceMillis = graceMillis;
+    }
+
+    /**
+     * Keeps every value that goes missing until {@code untilMillis} (then the grace period starts):
+     * for a source that is known to be rebuilding, such as bmx7 relearning the mesh after a restart.
+     */
+    public void holdMissing(long untilMillis) {
+        holdUntil = Math.max(holdUntil, untilMillis);
     }
 
     /**
@@ -47,6 +56,10 @@ public final class GraceCache<K extends Comparable<K>, V> {
             if (gone.contains(k)) {
                 troubleSince.remove(k);
                 return true;
+            }
+            if (nowMillis < holdUntil) {
+                troubleSince.remove(k);
+                return false;
             }
             long since = troubleSince.computeIfAbsent(k, x -> nowMillis);
             if (nowMillis - since >= graceMillis) {

@@ -31,6 +31,7 @@ import java.util.TreeSet;
 public final class ReceivedRecords {
     private final long graceMillis;
     private final Map<NodeId, NodeState> states = new TreeMap<>();
+    private long holdUntil = Long.MIN_VALUE;
 
     /** What changed in one {@link #update}. */
     public record Update(Map<NodeId, RecordStatus> statuses, Set<NodeId> changed, List<String> warnings) {
@@ -48,6 +49,15 @@ public final class ReceivedRecords {
             throw new IllegalArgumentException("grace must not be negative");
         }
         this.graceMillis = graceMillis;
+    }
+
+    /**
+     * Keeps every record whose file goes missing until {@code untilMillis} (then the grace period
+     * starts), unless its node's description says it withdrew it: bmx7 empties its received sms
+     * files when it starts, and takes a while to relearn them.
+     */
+    public void holdMissing(long untilMillis) {
+        holdUntil = Math.max(holdUntil, untilMillis);
     }
 
     /**
@@ -108,6 +118,10 @@ public final class ReceivedRecords {
 
     /** Starts the grace clock on first trouble; true once the grace period has run out. */
     private boolean graceOver(NodeState s, long now) {
+        if (now < holdUntil) {
+            s.troubleSince = -1;
+            return false;
+        }
         if (s.troubleSince < 0) {
             s.troubleSince = now;
         }

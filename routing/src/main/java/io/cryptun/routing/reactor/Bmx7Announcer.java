@@ -51,6 +51,7 @@ final class Bmx7Announcer {
     private Object socketIdentity;
     private boolean bmx7Seen;
     private boolean retryWanted;
+    private boolean restartSeen;
     /** When bmx7's configuration should be looked at again to confirm what it was given; MAX_VALUE: not needed. */
     private long confirmAt = Long.MAX_VALUE;
 
@@ -60,6 +61,13 @@ final class Bmx7Announcer {
         this.log = log;
         this.once = once;
         this.publisher = new RecordPublisher(config.sendSmsDir(), config.smsName());
+    }
+
+    /** True when a bmx7 restart was seen since the last call. */
+    boolean takeRestartSeen() {
+        boolean r = restartSeen;
+        restartSeen = false;
+        return r;
     }
 
     /** True when a step failed since the last call and should be retried soon. */
@@ -88,17 +96,19 @@ final class Bmx7Announcer {
     }
 
     /**
-     * Looks at bmx7's control socket file: a new one (or one that came back) means bmx7 restarted.
+     * Looks at bmx7's control socket file: a new one (another inode or another time: bmx7 binds it
+     * anew when it starts), or one that came back, means bmx7 restarted.
      *
      * @return true when everything must be given to bmx7 again
      */
     boolean followSocket() {
         Object id;
         try {
-            id = Files.readAttributes(config.socketPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (id == null) {
-                id = Files.getLastModifiedTime(config.socketPath(), LinkOption.NOFOLLOW_LINKS);
-            }
+            // the inode alone is not enough: a socket bound anew on ext4 often gets the old one; its
+            // time tells the new file from the old
+            BasicFileAttributes a = Files.readAttributes(config.socketPath(), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            id = java.util.Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.creationTime());
         } catch (IOException e) {
             id = null;
         }
@@ -110,6 +120,7 @@ final class Bmx7Announcer {
         } else if (bmx7Seen) {
             log.log(EventLog.Level.INFO, "bmx7's control socket " + config.socketPath()
                     + " is new (bmx7 restarted): announcing again");
+            restartSeen = true;
         }
         bmx7Seen |= id != null;
         socketIdentity = id;
@@ -134,6 +145,8 @@ final class Bmx7Announcer {
             lost("syncSms=" + config.smsName());
             smsSyncedAt = null;
             lost = true;
+            // nobody but a restart takes the record's syncSms away while cryptun runs
+            restartSeen = true;
         }
         for (Map.Entry<String, Long> e : new ArrayList<>(offersAt.entrySet())) {
             if (missing(e.getValue(), now, parameters.has("tunIn", e.getKey()))) {

@@ -57,6 +57,12 @@ import java.util.TreeSet;
 public final class MeshReactor implements AutoCloseable {
     /** While something waits for a grace period or a retry, scan this often at least. */
     static final long RETRY_MILLIS = 1000;
+    /**
+     * After a bmx7 restart, how long what bmx7 forgot (it empties its json and sms trees when it
+     * starts, and relearns the mesh in some seconds) is taken for unchanged: peers and sessions
+     * stay, instead of going and coming back.
+     */
+    static final long RESTART_HOLD_MILLIS = 30_000;
 
     private final MeshConfig config;
     private final Bmx7Feed feed;
