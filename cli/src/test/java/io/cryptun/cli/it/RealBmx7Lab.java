@@ -402,6 +402,18 @@ final class RealBmx7Lab implements AutoCloseable {
                     // best effort
                 }
             }
+            String keep = System.getProperty("ctrb.keepLogs");
+            if (keep != null) {
+                // -Dctrb.keepLogs=DIR: the daemons' logs, for a look at a run that passed
+                try (Stream<Path> s = Files.list(workDir)) {
+                    Path to = Files.createDirectories(Path.of(keep, filesystem()));
+                    for (Path p : s.filter(p -> p.toString().endsWith(".log")).toList()) {
+                        Files.copy(p, to.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (IOException e) {
+                    // best effort
+                }
+            }
             if (mounted) {
                 Processes.run("umount", runBase.toString());
             }

@@ -63,6 +63,8 @@ public final class MeshReactor implements AutoCloseable {
      * stay, instead of going and coming back.
      */
     static final long RESTART_HOLD_MILLIS = 30_000;
+    /** How long after a change of the view a node with a record but no known path makes the reactor read every second. */
+    static final long PATH_WAIT_MILLIS = 60_000;
 
     private final MeshConfig config;
     private final Bmx7Feed feed;
@@ -92,6 +94,9 @@ public final class MeshReactor implements AutoCloseable {
     /** Apply the plan even if the view did not change: a step failed, or bmx7 lost what it was given. */
     private boolean applyWanted = true;
     private LocalSettings planned;
+    /** A node with a record whose path bmx7 does not know yet (it learns it from OGMs, after the description). */
+    private boolean awaitingPaths;
+    private long viewChangedAt;
     private volatile List<String> warnings = List.of();
     private long dueAt = Long.MAX_VALUE;
     private boolean retryWanted;
@@ -247,7 +252,7 @@ public final class MeshReactor implements AutoCloseable {
         }
         retryWanted |= announcer.takeRetryWanted();
         long retry = pending ? Math.max(20, Math.min(config.graceMillis() / 4, RETRY_MILLIS))
-                : retryWanted ? RETRY_MILLIS : -1;
+                : retryWanted || awaitingPaths ? RETRY_MILLIS : -1;
         dueAt = Math.min(retry < 0 ? Long.MAX_VALUE : nowMillis + retry, announcer.confirmAtMillis());
     }
 
@@ -340,6 +345,13 @@ public final class MeshReactor implements AutoCloseable {
         MeshView v = new MeshViewBuilder(self).descriptions(descriptions.values())
                 .originators(originators.values()).records(update.statuses()).build();
         noteOwnRecord(v);
+        if (!v.equals(view)) {
+            viewChangedAt = now;
+        }
+        // bmx7 writes a node's description before it knows a path to it (the path comes with its
+        // OGMs, and the originators file is not watched): read again every second for a while
+        awaitingPaths = now - viewChangedAt < PATH_WAIT_MILLIS && v.others().stream()
+                .anyMatch(n -> n.record().isValid() && !n.isReachable());
         LocalSettings settings = config.settingsFor(self).withOwnRecord(ownRecord);
         if (!applyWanted && !reinstallRoutes && v.equals(view) && settings.equals(planned)) {
             // nothing changed since the last plan, and all of it is in place: an idle mesh costs no planning
