@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cryptun.cli.it.MeshLab.WgPeer;
 import io.cryptun.cli.it.RealBmx7Lab.Node;
-import io.cryptun.cli.mesh.MeshOptions;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.routing.bmx7.Bmx7Options;
 import io.cryptun.testkit.NetnsAssumptions;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.Test;
 class RealBmx7MeshIT {
     private static final String MARKER = "5e1f0c2a7b9d4e3f8a6c1b0d2e4f6a8c";
     private static final Duration CHANGE = Duration.ofSeconds(30);
-    private static final String TABLE = Integer.toString(MeshOptions.DEFAULT_TABLE);
     private static final String[] A_ARGS = {"--tun4", "10.254.1.1/32", "--tun6", "2001:db8:1::1/128",
         "--tun-out", "v4any=10.0.0.0/8", "--tun-out", "v6any=2001:db8::/32"};
     private static final String[] B_ARGS = {"--tun4", "10.254.2.1/32", "--tun6", "2001:db8:2::1/128"};
@@ -178,10 +176,27 @@ class RealBmx7MeshIT {
         Node a = lab.node("A");
         MeshLab.await("A routes 10.99.0.0/16 through a keyed gateway and 2001:db8:99::/48 through C", CHANGE,
                 () -> gatewayOf(lab, "10.99.0.0/16") != null && allowed(a, lab.node("C")).contains("2001:db8:99::/48"));
-        String table = a.exec("ip", "-4", "route", "show", "table", TABLE).requireSuccess().stdout();
-        assertTrue(table.contains("10.99.0.0/16 dev " + a.ifname), table);
+        // which table cryptun uses is read from the kernel, not assumed: the table holding the route, and its rule
+        String routes = a.exec("ip", "-4", "route", "show", "table", "all").requireSuccess().stdout();
+        Matcher m = Pattern.compile("(?m)^10\\.99\\.0\\.0/16 dev " + Pattern.quote(a.ifname) + " table (\\S+)").matcher(routes);
+        assertTrue(m.find(), "A routes 10.99.0.0/16 through " + a.ifname + ":\n" + routes);
+        String table = m.group(1);
+        String rules = a.exec("ip", "-4", "rule").requireSuccess().stdout();
+        String rule = rules.lines().filter(l -> l.endsWith("lookup " + table) || l.contains("lookup " + table + " "))
+                .findFirst().orElse(null);
+        assertNotNull(rule, "a rule sends A's traffic to table " + table + ":\n" + rules);
+        String rules6 = a.exec("ip", "-6", "rule").requireSuccess().stdout();
+        assertTrue(rules6.contains("lookup 70") && rules6.contains("lookup " + table), "bmx7's rule to table 70 and cryptun's:\n"
+                + rules6);
+        String table70 = a.exec("ip", "-6", "route", "show", "table", "70").requireSuccess().stdout();
+        for (Node o : lab.nodes.values()) {
+            if (o != a) {
+                assertTrue(table70.contains(o.primaryAddress() + " via fe80:"), "bmx7 routes " + o.name
+                        + "'s primary address (the WireGuard endpoint) in table 70:\n" + table70);
+            }
+        }
         say(lab, "A chose " + gatewayOf(lab, "10.99.0.0/16").name + " for 10.99.0.0/16 (C and D both offer it) and C for"
-                + " 2001:db8:99::/48");
+                + " 2001:db8:99::/48; route in table " + table + ", rule '" + rule.strip() + "'");
     }
 
     /**
@@ -218,7 +233,7 @@ class RealBmx7MeshIT {
     private static void requireHandsBmx7Nothing(RealBmx7Lab lab) throws Exception {
         Node a = lab.node("A");
         assertEquals(List.of(), handoffs(a), "require hands bmx7 no tunOut");
-        assertEquals(List.of(), sentHandoffs(a), "require hands bmx7 no tunOut (cryptun's log)");
+        assertEquals(Map.of(), sentHandoffs(a), "require hands bmx7 no tunOut (cryptun's log)");
         assertTrue(a.parameters().has("syncSms", "cryptun"));
         assertEquals(List.of(), refusals(a, 0), "bmx7 refused nothing");
         say(lab, "require: A's bmx7 holds syncSms=cryptun and no tunOut; A's searches are served by WireGuard only");
@@ -395,7 +410,11 @@ class RealBmx7MeshIT {
             long answers = ms(t0);
             Object inodeAfter = c.socketInode();
             FileTime timeAfter = socketTime(c);
-            MeshLab.await("restart " + i + ": C's bmx7 holds syncSms=cryptun, tunIn=gw4 and tunIn=gw6 again", CHANGE, () -> {
+            String socket = "socket inode " + (inodeBefore != null && inodeBefore.equals(inodeAfter)
+                    ? "REUSED (" + inodeAfter + ")" : "new (" + inodeBefore + " -> " + inodeAfter + ")") + ", socket time "
+                    + (timeBefore != null && timeBefore.equals(timeAfter) ? "unchanged" : "changed");
+            MeshLab.await("restart " + i + " (" + socket + "): C's bmx7 holds syncSms=cryptun, tunIn=gw4 and tunIn=gw6 again",
+                    CHANGE, () -> {
                 Bmx7Options p = c.parameters();
                 return p != null && p.has("syncSms", "cryptun") && p.has("tunIn", "gw4") && p.has("tunIn", "gw6");
             });
@@ -412,9 +431,7 @@ class RealBmx7MeshIT {
             long routed = ms(t0);
             requirePing(lab, "10.99.3.1");
             MeshLab.requirePings(a.ns, "A", "2001:db8:99::3", Duration.ofSeconds(60), "-c", "2");
-            say(lab, "bmx7 restart " + round + " on C: socket inode " + (inodeBefore != null && inodeBefore.equals(inodeAfter)
-                    ? "REUSED (" + inodeAfter + ")" : "new (" + inodeBefore + " -> " + inodeAfter + ")") + ", socket time "
-                    + (timeBefore != null && timeBefore.equals(timeAfter) ? "unchanged" : "changed") + "; bmx7 answers after "
+            say(lab, "bmx7 restart " + round + " on C: " + socket + "; bmx7 answers after "
                     + answers + " ms, holds syncSms/gw4/gw6 after " + held + " ms, A's bmx7 has C's new description (descSqn "
                     + sqnBefore + " -> " + a.descriptionOf(c).descSqn() + ") with record and offers after " + carried
                     + " ms, A routes both to C after " + routed + " ms, A pings 10.99.3.1 and 2001:db8:99::3 after "
