@@ -307,8 +307,8 @@ class RealBmx7MeshIT {
         long bmx7LogMark = Files.size(a.bmx7Log);
         long t0 = System.nanoTime();
         a.startCryptun(withMode("prefer", A_ARGS));
-        MeshLab.await("A's bmx7 holds a hand-off for D's 10.88.0.0/16", CHANGE, () -> handoffs(a).stream()
-                .anyMatch(s -> s.contains("/network=10.88.0.0/16") && s.contains("/gwId=" + d.id)));
+        MeshLab.await("A's bmx7 holds a hand-off for D's 10.88.0.0/16", CHANGE, () -> noRefusal(a, bmx7LogMark)
+                && handoffs(a).stream().anyMatch(s -> s.contains("/network=10.88.0.0/16") && s.contains("/gwId=" + d.id)));
         Thread.sleep(3000);
         List<String> held = handoffs(a);
         Map<String, Map<String, String>> sent = sentHandoffs(a);
@@ -344,7 +344,8 @@ class RealBmx7MeshIT {
         long t0 = System.nanoTime();
         a.startCryptun(withMode("off", A_ARGS));
         Map<String, String> searches = Map.of("v4any", "10.0.0.0/8", "v6any", "2001:db8::/32");
-        MeshLab.await("A's bmx7 holds both searches", CHANGE, () -> heldByName(a).keySet().equals(searches.keySet()));
+        MeshLab.await("A's bmx7 holds both searches", CHANGE,
+                () -> noRefusal(a, bmx7LogMark) && heldByName(a).keySet().equals(searches.keySet()));
         Thread.sleep(3000);
         Map<String, Map<String, String>> sent = sentHandoffs(a);
         Map<String, Map<String, String>> held = heldByName(a);
@@ -620,6 +621,19 @@ class RealBmx7MeshIT {
                 .filter(l -> l.contains(" failed: ") && (l.contains("bmx7") || l.contains("tunOut") || l.contains("tunIn")))
                 .forEach(l -> out.add("cryptun: " + l));
         return out;
+    }
+
+    /** True while nothing was refused; fails at once, with the refusal, when something was. */
+    private static boolean noRefusal(Node n, long offset) {
+        try {
+            List<String> r = refusals(n, offset);
+            if (!r.isEmpty()) {
+                throw new AssertionError("bmx7 refused what cryptun handed it:\n" + String.join("\n", r));
+            }
+            return true;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The tunOut lines (with their child lines) of bmx7's {@code parameters} reply. */
