@@ -403,40 +403,45 @@ class RealBmx7MeshIT {
             FileTime timeBefore = socketTime(c);
             long sqnBefore = a.descriptionOf(c).descSqn();
             long pid = c.bmx7.pid();
-            long t0 = System.nanoTime();
-            c.stopBmx7();
-            c.startBmx7();
-            MeshLab.await("restart " + i + ": C's bmx7 (pid " + pid + " -> " + c.bmx7.pid() + ") answers", CHANGE,
-                    () -> c.parameters() != null);
-            long answers = ms(t0);
-            Object inodeAfter = c.socketInode();
-            FileTime timeAfter = socketTime(c);
-            String socket = "socket inode " + (inodeBefore != null && inodeBefore.equals(inodeAfter)
-                    ? "REUSED (" + inodeAfter + ")" : "new (" + inodeBefore + " -> " + inodeAfter + ")") + ", socket time "
-                    + (timeBefore != null && timeBefore.equals(timeAfter) ? "unchanged" : "changed");
-            MeshLab.await("restart " + i + " (" + socket + "): C's bmx7 holds syncSms=cryptun, tunIn=gw4 and tunIn=gw6 again",
-                    CHANGE, () -> {
-                Bmx7Options p = c.parameters();
-                return p != null && p.has("syncSms", "cryptun") && p.has("tunIn", "gw4") && p.has("tunIn", "gw6");
-            });
-            long held = ms(t0);
-            MeshLab.await("restart " + i + ": A's bmx7 holds C's new description with the record and both offers",
-                    Duration.ofSeconds(60), () -> {
-                        io.cryptun.routing.bmx7.Bmx7Description d = a.descriptionOf(c);
-                        return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun")
-                                && offersIn(d).containsAll(List.of("10.99.0.0/16", "2001:db8:99::/48"));
-                    });
-            long carried = ms(t0);
-            MeshLab.await("restart " + i + ": A routes 10.99.0.0/16 and 2001:db8:99::/48 to C", Duration.ofSeconds(60),
-                    () -> allowed(a, c).containsAll(List.of("10.99.0.0/16", "2001:db8:99::/48")));
-            long routed = ms(t0);
-            requirePing(lab, "10.99.3.1");
-            MeshLab.requirePings(a.ns, "A", "2001:db8:99::3", Duration.ofSeconds(60), "-c", "2");
-            say(lab, "bmx7 restart " + round + " on C: " + socket + "; bmx7 answers after "
-                    + answers + " ms, holds syncSms/gw4/gw6 after " + held + " ms, A's bmx7 has C's new description (descSqn "
-                    + sqnBefore + " -> " + a.descriptionOf(c).descSqn() + ") with record and offers after " + carried
-                    + " ms, A routes both to C after " + routed + " ms, A pings 10.99.3.1 and 2001:db8:99::3 after "
-                    + ms(t0) + " ms");
+            try (PeerWatch onC = new PeerWatch(c, othersOf(lab, c)); PeerWatch onA = new PeerWatch(a, Map.of(c.publicKey(), "C"))) {
+                long t0 = System.nanoTime();
+                c.stopBmx7();
+                c.startBmx7();
+                MeshLab.await("restart " + i + ": C's bmx7 (pid " + pid + " -> " + c.bmx7.pid() + ") answers", CHANGE,
+                        () -> c.parameters() != null);
+                long answers = ms(t0);
+                Object inodeAfter = c.socketInode();
+                FileTime timeAfter = socketTime(c);
+                String socket = "socket inode " + (inodeBefore != null && inodeBefore.equals(inodeAfter)
+                        ? "REUSED (" + inodeAfter + ")" : "new (" + inodeBefore + " -> " + inodeAfter + ")") + ", socket time "
+                        + (timeBefore != null && timeBefore.equals(timeAfter) ? "unchanged" : "changed");
+                MeshLab.await("restart " + i + " (" + socket + "): C's bmx7 holds syncSms=cryptun, tunIn=gw4 and tunIn=gw6 again",
+                        CHANGE, () -> {
+                    Bmx7Options p = c.parameters();
+                    return p != null && p.has("syncSms", "cryptun") && p.has("tunIn", "gw4") && p.has("tunIn", "gw6");
+                });
+                long held = ms(t0);
+                MeshLab.await("restart " + i + ": A's bmx7 holds C's new description with the record and both offers",
+                        Duration.ofSeconds(60), () -> {
+                            io.cryptun.routing.bmx7.Bmx7Description d = a.descriptionOf(c);
+                            return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun")
+                                    && offersIn(d).containsAll(List.of("10.99.0.0/16", "2001:db8:99::/48"));
+                        });
+                long carried = ms(t0);
+                MeshLab.await("restart " + i + ": A routes 10.99.0.0/16 and 2001:db8:99::/48 to C", Duration.ofSeconds(60),
+                        () -> allowed(a, c).containsAll(List.of("10.99.0.0/16", "2001:db8:99::/48")));
+                long routed = ms(t0);
+                requirePing(lab, "10.99.3.1");
+                MeshLab.requirePings(a.ns, "A", "2001:db8:99::3", Duration.ofSeconds(60), "-c", "2");
+                say(lab, "bmx7 restart " + round + " on C: " + socket + "; bmx7 answers after "
+                        + answers + " ms, holds syncSms/gw4/gw6 after " + held + " ms, A's bmx7 has C's new description (descSqn "
+                        + sqnBefore + " -> " + a.descriptionOf(c).descSqn() + ") with record and offers after " + carried
+                        + " ms, A routes both to C after " + routed + " ms, A pings 10.99.3.1 and 2001:db8:99::3 after "
+                        + ms(t0) + " ms");
+                say(lab, "  during restart " + round + ": C (its bmx7 restarted) " + onC + "; A " + onA);
+                assertTrue(onC.keptAll(), "C keeps its peers while its bmx7 relearns the mesh (docs/mesh.md, bmx7 restarts): "
+                        + onC);
+            }
         }
     }
 
@@ -446,28 +451,32 @@ class RealBmx7MeshIT {
         Node c = lab.node("C");
         Object inodeBefore = a.socketInode();
         long sqnBefore = c.descriptionOf(a).descSqn();
-        long t0 = System.nanoTime();
-        a.stopBmx7();
-        a.startBmx7();
-        MeshLab.await("A's bmx7 answers again", CHANGE, () -> a.parameters() != null);
-        MeshLab.await("A's bmx7 holds syncSms=cryptun again", CHANGE, () -> {
-            Bmx7Options p = a.parameters();
-            return p != null && p.has("syncSms", "cryptun");
-        });
-        long held = ms(t0);
-        assertEquals(List.of(), handoffs(a), "require: still no tunOut on A's bmx7");
-        MeshLab.await("C's bmx7 holds A's new description with the record", Duration.ofSeconds(60), () -> {
-            io.cryptun.routing.bmx7.Bmx7Description d = c.descriptionOf(a);
-            return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun");
-        });
-        long carried = ms(t0);
-        String keyA = a.publicKey();
-        MeshLab.await("C peers with A", CHANGE, () -> c.peers().containsKey(keyA));
-        requirePing(lab, "10.99.3.1");
-        MeshLab.requirePings(a.ns, "A", "2001:db8:99::3", Duration.ofSeconds(60), "-c", "2");
-        say(lab, "bmx7 restart on A: socket inode " + (inodeBefore != null && inodeBefore.equals(a.socketInode())
-                ? "REUSED" : "new") + ", A's bmx7 holds syncSms after " + held + " ms, C's bmx7 has A's new description"
-                + " after " + carried + " ms, A pings 10.99.3.1 and 2001:db8:99::3 after " + ms(t0) + " ms");
+        try (PeerWatch onA = new PeerWatch(a, othersOf(lab, a)); PeerWatch onC = new PeerWatch(c, Map.of(a.publicKey(), "A"))) {
+            long t0 = System.nanoTime();
+            a.stopBmx7();
+            a.startBmx7();
+            MeshLab.await("A's bmx7 answers again", CHANGE, () -> a.parameters() != null);
+            MeshLab.await("A's bmx7 holds syncSms=cryptun again", CHANGE, () -> {
+                Bmx7Options p = a.parameters();
+                return p != null && p.has("syncSms", "cryptun");
+            });
+            long held = ms(t0);
+            assertEquals(List.of(), handoffs(a), "require: still no tunOut on A's bmx7");
+            MeshLab.await("C's bmx7 holds A's new description with the record", Duration.ofSeconds(60), () -> {
+                io.cryptun.routing.bmx7.Bmx7Description d = c.descriptionOf(a);
+                return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun");
+            });
+            long carried = ms(t0);
+            String keyA = a.publicKey();
+            MeshLab.await("C peers with A", CHANGE, () -> c.peers().containsKey(keyA));
+            requirePing(lab, "10.99.3.1");
+            MeshLab.requirePings(a.ns, "A", "2001:db8:99::3", Duration.ofSeconds(60), "-c", "2");
+            say(lab, "bmx7 restart on A: socket inode " + (inodeBefore != null && inodeBefore.equals(a.socketInode())
+                    ? "REUSED" : "new") + ", A's bmx7 holds syncSms after " + held + " ms, C's bmx7 has A's new description"
+                    + " after " + carried + " ms, A pings 10.99.3.1 and 2001:db8:99::3 after " + ms(t0) + " ms");
+            say(lab, "  during the restart: A (its bmx7 restarted) " + onA + "; C " + onC);
+            assertTrue(onA.keptAll(), "A keeps its peers while its bmx7 relearns the mesh (docs/mesh.md, bmx7 restarts): " + onA);
+        }
     }
 
     /** D's cryptun stops: it withdraws its record, and bmx7 carries that to the others, which drop D. */
@@ -530,6 +539,75 @@ class RealBmx7MeshIT {
         say(lab, "D's bmx7 stopped: B's bmx7 dropped the link to D after " + linkGone + " ms; bmx7 dropped D from"
                 + " show=originators after " + originatorGone + " ms, its json description after " + descriptionGone
                 + " ms; cryptun dropped D's peer after " + peerGone + " ms");
+    }
+
+    /** The other nodes' public keys, with their names. */
+    private static Map<String, String> othersOf(RealBmx7Lab lab, Node n) throws java.io.IOException {
+        Map<String, String> out = new TreeMap<>();
+        for (Node o : lab.nodes.values()) {
+            if (o != n) {
+                out.put(o.publicKey(), o.name);
+            }
+        }
+        return out;
+    }
+
+    /** Watches a node's WireGuard peers in the background (every 200 ms): which expected peers went missing, and when. */
+    private static final class PeerWatch implements AutoCloseable {
+        private final Node node;
+        private final Map<String, String> expected;
+        private final long t0 = System.nanoTime();
+        private final Map<String, long[]> missing = new java.util.concurrent.ConcurrentSkipListMap<>();
+        private final Thread thread;
+        private volatile boolean stop;
+        private volatile int samples;
+
+        PeerWatch(Node node, Map<String, String> expected) {
+            this.node = node;
+            this.expected = expected;
+            thread = new Thread(this::run, "peer-watch-" + node.name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            while (!stop) {
+                Map<String, WgPeer> peers = node.peers();
+                long at = ms(t0);
+                expected.forEach((key, name) -> {
+                    if (!peers.containsKey(key)) {
+                        missing.computeIfAbsent(name, k -> new long[] {at, at})[1] = at;
+                    }
+                });
+                samples++;
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        boolean keptAll() {
+            return missing.isEmpty() && samples > 0;
+        }
+
+        @Override
+        public String toString() {
+            if (missing.isEmpty()) {
+                return "kept " + new TreeSet<>(expected.values()) + " as peers throughout (" + samples + " samples)";
+            }
+            StringBuilder sb = new StringBuilder();
+            missing.forEach((name, t) -> sb.append(sb.length() == 0 ? "" : ", ").append("had no peer ").append(name)
+                    .append(" from ").append(t[0]).append(" to ").append(t[1]).append(" ms"));
+            return sb + " (" + samples + " samples)";
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(5000);
+        }
     }
 
     /** True when bmx7's {@code show=TABLE} reply on {@code n} mentions {@code word} (true when bmx7 does not answer). */
