@@ -408,7 +408,7 @@ class RealBmx7MeshIT {
                 c.stopBmx7();
                 c.startBmx7();
                 MeshLab.await("restart " + i + ": C's bmx7 (pid " + pid + " -> " + c.bmx7.pid() + ") answers", CHANGE,
-                        () -> c.parameters() != null);
+                        () -> answers(c));
                 long answers = ms(t0);
                 Object inodeAfter = c.socketInode();
                 FileTime timeAfter = socketTime(c);
@@ -455,7 +455,7 @@ class RealBmx7MeshIT {
             long t0 = System.nanoTime();
             a.stopBmx7();
             a.startBmx7();
-            MeshLab.await("A's bmx7 answers again", CHANGE, () -> a.parameters() != null);
+            MeshLab.await("A's bmx7 answers again", CHANGE, () -> answers(a));
             MeshLab.await("A's bmx7 holds syncSms=cryptun again", CHANGE, () -> {
                 Bmx7Options p = a.parameters();
                 return p != null && p.has("syncSms", "cryptun");
@@ -539,6 +539,16 @@ class RealBmx7MeshIT {
         say(lab, "D's bmx7 stopped: B's bmx7 dropped the link to D after " + linkGone + " ms; bmx7 dropped D from"
                 + " show=originators after " + originatorGone + " ms, its json description after " + descriptionGone
                 + " ms; cryptun dropped D's peer after " + peerGone + " ms");
+    }
+
+    /** True when n's bmx7 answers; one that ended by itself at start is started again (see respawnIfEnded). */
+    private static boolean answers(Node n) {
+        try {
+            n.respawnIfEnded();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return n.parameters() != null;
     }
 
     /** The other nodes' public keys, with their names. */
