@@ -31,10 +31,30 @@ import org.junit.jupiter.api.Test;
 
 /**
  * cryptun next to real bmx7 daemons ({@link RealBmx7Lab}: A — B, B — C, B — D; C and D gateways,
- * A a client, B a relay), asserted on what bmx7 itself holds (its {@code parameters} through its
- * control socket, its log), on what cryptun installs ({@code wg show}) and on traffic. Runs when
- * {@code BMX7=/path/to/bmx7} is set (CI has no bmx7: it is skipped there, saying why). Prints a
- * transcript: each step and how long the mesh took to follow.
+ * A a client, B a relay), asserted on what bmx7 itself holds and says (its {@code parameters},
+ * {@code show=originators}/{@code links} through its control socket, its json files, its log), on
+ * what cryptun installs ({@code wg show}, {@code ip route}/{@code rule}) and on traffic (ping,
+ * tcpdump). Runs when {@code BMX7=/path/to/bmx7} is set (CI has no bmx7: it is skipped there,
+ * saying why). Prints a transcript: each step and how long the mesh took to follow.
+ *
+ * <ul>
+ * <li>{@code theMeshWorksWithRealBmx7InEveryMode} (ext4): records and peers both ways at bmx7's
+ * primary addresses, a session on every pair, pings into C's networks through WireGuard and
+ * nothing in clear on the underlay; {@code require}, {@code prefer} (D's cryptun stopped and D's
+ * bmx7 offering 10.88.0.0/16 itself: a gateway without a key) and {@code off}, each with bmx7
+ * holding exactly what cryptun handed it and refusing nothing; a new key on C followed; D's
+ * cryptun stopped (dropped at once), then D's bmx7 stopped (dropped after bmx7's timeouts).
+ * <li>{@code bmx7RestartsOnExt4AreFollowed}, {@code bmx7RestartsOnTmpfsAreFollowed}: C's bmx7
+ * restarted three times in a row and A's once, cryptun untouched; each time the settings, the
+ * description at the other side, the routes and the pings come back, and the restarted node
+ * keeps its peers meanwhile. On ext4 the new socket usually gets the old inode: a cryptun that
+ * sees restarts by the socket's inode alone fails here (checked against main at ad66017).
+ * </ul>
+ *
+ * <pre>
+ * BMX7=/path/to/bmx7 mvn -B verify -pl cli -am -Dit.test=RealBmx7MeshIT -Dtest=none \
+ *     -Dsurefire.failIfNoSpecifiedTests=false -DfailIfNoTests=false [-Dctrb.keepLogs=DIR] [-Dcryptun.jar=OTHER.jar]
+ * </pre>
  */
 @Tag("netns")
 class RealBmx7MeshIT {
