@@ -122,6 +122,10 @@ final class RealBmx7Lab implements AutoCloseable {
             if (shim != null) {
                 cmd.add("LD_PRELOAD=" + shim);
             }
+            // no core file in the build's working directory when bmx7 aborts (see respawnIfEnded); prlimit execs bmx7
+            if (Files.isExecutable(Path.of("/usr/bin/prlimit"))) {
+                cmd.addAll(List.of("/usr/bin/prlimit", "--core=0", "--"));
+            }
             cmd.addAll(List.of(install.binary().toString(), "runtimeDir=" + runtimeDir, "plugin=bmx7_tun.so",
                     "plugin=bmx7_sms.so", "plugin=bmx7_json.so", "nodeRsaKey=6", "/keyPath=" + etcDir.resolve("rsa.der"),
                     "hostname=node" + name, "descSqnPath=" + etcDir.resolve("descSqn")));
