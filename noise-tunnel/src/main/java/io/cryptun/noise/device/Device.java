@@ -49,6 +49,7 @@ public final class Device {
     private final EventLog eventLog;
     final Stats stats = new Stats();
     final TimerQueue timerQueue = new TimerQueue();
+    private final UnknownInitiators unknownInitiators = new UnknownInitiators();
     final HandshakeQueue handshakeQueue = new HandshakeQueue(Protocol.HANDSHAKE_QUEUE_SIZE);
     final CookieChecker cookieChecker;
     final RateLimiter rateLimiter;
@@ -970,6 +971,9 @@ public final class Device {
         byte[] initiatorStatic = hs.readMessageAStatic(msg, InitiationMessage.OFF_NOISE, InitiationMessage.NOISE_LENGTH);
         Peer peer = initiatorStatic == null ? null : peer(initiatorStatic);
         if (peer == null || peer.removed) {
+            if (initiatorStatic != null) {
+                unknownInitiators.note(initiatorStatic, now);
+            }
             hs.destroy();
             stats.drop(DropReason.INVALID_HANDSHAKE);
             return;
@@ -1107,6 +1111,15 @@ public final class Device {
             p.timers.runExpired(w, out, now);
         }
         return due.size();
+    }
+
+    /**
+     * True (once) when the peer with this public key sent an initiation in the last seconds, before
+     * it was a peer of this device: whoever just added it should start a handshake now rather than
+     * leave the initiator to its 5 s retry.
+     */
+    public boolean initiatedBeforeItWasAPeer(byte[] publicKey) {
+        return unknownInitiators.take(publicKey, clock.nanoTime());
     }
 
     /** When {@link #tick} next has work, on the monotonic clock; Long.MAX_VALUE when never. */

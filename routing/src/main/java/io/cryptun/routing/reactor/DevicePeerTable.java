@@ -97,7 +97,8 @@ public final class DevicePeerTable implements PeerTable {
             if (peer == null) {
                 throw new IllegalStateException("peer " + p.node().shortId() + " has this interface's own public key");
             }
-            addedBack = wasRemovedLately(p.publicKey());
+            // a peer that went and came back, or one that already tried to reach this node
+            addedBack = wasRemovedLately(p.publicKey()) | device.initiatedBeforeItWasAPeer(p.publicKey());
         }
         peer.setEndpoint(p.endpoint());
         AllowedIps<Peer> table = device.allowedIps();
@@ -113,8 +114,9 @@ public final class DevicePeerTable implements PeerTable {
         if (addedBack && !p.isRefused()) {
             // the peer went and came back (its record was briefly missing, e.g. while its bmx7
             // restarted): its side may still send on the session this side just dropped, and would
-            // notice only after WireGuard's keepalive and rekey timeouts (15 s). A handshake now
-            // gives both sides a session at once.
+            // notice only after WireGuard's keepalive and rekey timeouts (15 s). Or it sent an
+            // initiation before its record reached this node, and would retry only after 5 s.
+            // A handshake now gives both sides a session at once.
             peer.initiateHandshake();
         }
     }
