@@ -622,6 +622,7 @@ class Rig:
 
     def start_node(self, node):
         node.start = time.monotonic()
+        node.start_wall = time.time()
         if self.bmx7_bin:
             env = dict(os.environ, BMX7_LIB_PATH=self.plugins)
             if self.shim:
@@ -961,7 +962,6 @@ class Rig:
         r["phases"]["cleanup_note"] = "daemons stopped after the measurements"
         if a.profile:
             self.profile()
-        r["logs"] = self.scan_logs()
 
     def window_from_timeseries(self, t_from, t_to):
         rows = [row for row in self.timeseries if t_from <= row[0] <= t_to + 1.01]
@@ -996,7 +996,7 @@ class Rig:
                     nid, _, sms = name.partition(":")
                     if sms == "cryptun" and nid in ids:
                         rec_seen.setdefault((x.ns, ids[nid].ns), t)
-                if sum(1 for y in self.nodes if (x.ns, y.ns) in rec_seen) >= n - 1:
+                if sum(1 for y in self.nodes if y is not x and (x.ns, y.ns) in rec_seen) >= n - 1:
                     rec_full[x.ns] = t
             if x.ns not in orig_full:
                 try:
@@ -1119,9 +1119,13 @@ class Rig:
     # ------------------------------------------------------------------ logs, environment
 
     def scan_logs(self):
+        """ERROR/WARN lines by pattern and phase: 'start' (the node's first startup-seconds), 'run', 'stop' (after
+        the rig's SIGTERM). bmx7 stamps its lines with milliseconds since its start, cryptun with the wall clock."""
         out = {"cryptun": collections.Counter(), "bmx7": collections.Counter()}
         first = {}
+        stop = getattr(self, "stop_wall", None)
         for x in self.nodes:
+            start = getattr(x, "start_wall", None)
             for which in ("cryptun", "bmx7"):
                 p = os.path.join(x.dir, which + ".log")
                 try:
@@ -1131,15 +1135,33 @@ class Rig:
                             if not m:
                                 continue
                             level = "WARN" if m.group(1).startswith("WARN") else "ERROR"
+                            t = None
+                            if which == "bmx7":
+                                tm = re.match(r"^\[\s*\d+\s+(\d+)", line)
+                                if tm and start:
+                                    t = start + int(tm.group(1)) / 1000.0
+                            else:
+                                tm = re.search(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)", line)
+                                if tm:
+                                    t = time.mktime(time.strptime(tm.group(1), "%Y/%m/%d %H:%M:%S"))
+                            if t is None or start is None:
+                                phase = "?"
+                            elif stop and t >= stop - 1:
+                                phase = "stop"
+                            elif t - start < self.args.startup_seconds:
+                                phase = "start"
+                            else:
+                                phase = "run"
                             msg = line[m.end():].strip()
                             msg = re.sub(r"^\(\S+\)\s+\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\s*", "", msg)
-                            key = level + " " + re.sub(r"\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b|[0-9A-F]{8,}|\b\d+(\.\d+)*\b|\b(to|v|sc\w*|wg\w*)\d+\b",
-                                                       "#", msg)[:160]
+                            key = "%s [%s] %s" % (level, phase, re.sub(
+                                r"\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b|[0-9A-Fa-f]{8,}|\b\d+(\.\d+)*\b|\b(to|v|sc\w*|wg\w*)\d+\b|"
+                                r"/tmp/\S+", "#", msg)[:160])
                             out[which][key] += 1
                             first.setdefault((which, key), "%s: %s" % (x.ns, line.strip()[:240]))
                 except OSError:
                     pass
-        return {w: [{"count": c, "pattern": k, "example": first[(w, k)]} for k, c in out[w].most_common(30)]
+        return {w: [{"count": c, "pattern": k, "example": first[(w, k)]} for k, c in out[w].most_common(40)]
                 for w in out}
 
     def environment(self):
@@ -1187,6 +1209,7 @@ class Rig:
 
     def stop(self):
         """cryptun first (SIGTERM: it withdraws), then bmx7 and the stand-in; all by PID."""
+        self.stop_wall = time.time()
         procs = [x.cryptun for x in self.nodes if x.cryptun]
         for p in procs:
             if p.poll() is None:
@@ -1300,7 +1323,7 @@ def main():
         stuck = rig.stop()
         rig.result["stuck_on_sigterm"] = stuck
         try:
-            rig.result.setdefault("logs", rig.scan_logs())
+            rig.result["logs"] = rig.scan_logs()
             rig.save(out)
         finally:
             cleanup_from_registry(rig.registry.path, quiet=True)

@@ -145,11 +145,33 @@ def summary(r):
     lg = r.get("logs", {})
     for which in ("cryptun", "bmx7"):
         items = lg.get(which, [])
-        errs = sum(i["count"] for i in items if i["pattern"].startswith("ERROR"))
-        warns = sum(i["count"] for i in items if i["pattern"].startswith("WARN"))
-        out.append("%s log: %d ERROR, %d WARN lines%s" % (which, errs, warns, ":" if items else ""))
-        for i in items[:4 if which == "bmx7" else 6]:
+        counts = []
+        for phase in ("start", "run", "stop", "?"):
+            e = sum(i["count"] for i in items if i["pattern"].startswith("ERROR [%s]" % phase))
+            w = sum(i["count"] for i in items if i["pattern"].startswith("WARN [%s]" % phase))
+            if e or w or phase in ("start", "run"):
+                counts.append("%s %d/%d" % (phase, e, w))
+        out.append("%s log ERROR/WARN lines: %s%s" % (which, ", ".join(counts), "; not at stop:" if items else ""))
+        shown = [i for i in items if "[stop]" not in i["pattern"]]
+        for i in shown[:4 if which == "bmx7" else 6]:
             out.append("  %4d x %s" % (i["count"], i["example"][:150]))
+    # the project's targets (docs: the mesh-scale brief); a verdict only where the run measured it
+    tg = []
+    ci, bi = med(ic), med(ib)
+    if ci is not None and bi is not None:
+        tg.append("idle cryptun <= bmx7: %s (%.3f vs %.3f CPU-s/min)" % ("met" if ci <= bi else "MISSED", ci, bi))
+    cmax = mx(c60)
+    if cmax is not None:
+        tg.append("start-up <= 1 CPU-s: %s (max %.2f)" % ("met" if cmax <= 1.0 else "MISSED", cmax))
+    al = mx([x.get("after_last_gw_record") for x in clients])
+    if al is not None and clients:
+        ok = all(x.get("after_last_gw_record") is not None and x["after_last_gw_record"] <= 10 for x in clients)
+        tg.append("every client <= 10 s after its last record: %s (max %.1f s)" % ("met" if ok else "MISSED", al))
+    if si:
+        tg.append("sessions only where traffic goes: %s (%d idle vs %d client-gateway pairs)" % (
+            "met" if si.get("pairs", 0) <= si.get("traffic_pairs", 0) else "MISSED", si.get("pairs", 0), si.get("traffic_pairs", 0)))
+    if tg:
+        out.append("targets: " + "; ".join(tg))
     prof = r.get("profile") or {}
     for ns, p in prof.items():
         s = p.get("strace") or {}
