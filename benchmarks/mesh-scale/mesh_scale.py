@@ -55,6 +55,24 @@ def cpu_seconds(pid):
         return None
 
 
+def thread_cpu(pid):
+    """CPU-seconds by thread name (threads of the same name added up)."""
+    out = {}
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    name = re.sub(r"[0-9]+$", "#", f.read().strip())
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK
+            except (OSError, IndexError, ValueError):
+                pass
+    except OSError:
+        pass
+    return out
+
+
 def rss_mb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -335,20 +353,14 @@ class Rig:
                             if not pending[c.name]:
                                 through[c.name] = time.time() - t0
             if "cpu60" not in result and now - t0 >= 60:
-                for node in self.nodes:
-                    cpu_at_60[node.name] = {"cryptun": cpu_seconds(node.cryptun.pid),
-                                            "bmx7": cpu_seconds(node.bmx7.pid) if node.bmx7 else None}
-                result["cpu60"] = cpu_at_60
+                self.record_cpu60(result, cpu_at_60)
             if len(through) == len(clients) and "cpu60" in result:
                 break
             time.sleep(0.1)
         for p in pingers.values():
             p.kill()
         if "cpu60" not in result:
-            for node in self.nodes:
-                cpu_at_60[node.name] = {"cryptun": cpu_seconds(node.cryptun.pid),
-                                        "bmx7": cpu_seconds(node.bmx7.pid) if node.bmx7 else None}
-            result["cpu60"] = cpu_at_60
+            self.record_cpu60(result, cpu_at_60)
         result["converged"] = len(through) == len(clients)
         result["through_s"] = through
         after_record = {}
@@ -378,6 +390,16 @@ class Rig:
         result["log_problems"] = self.log_problems()
         return result
 
+    def record_cpu60(self, result, cpu_at_60):
+        threads = {}
+        for node in self.nodes:
+            cpu_at_60[node.name] = {"cryptun": cpu_seconds(node.cryptun.pid),
+                                    "bmx7": cpu_seconds(node.bmx7.pid) if node.bmx7 else None}
+            for name, v in thread_cpu(node.cryptun.pid).items():
+                threads[name] = threads.get(name, 0.0) + v / len(self.nodes)
+        result["cpu60"] = cpu_at_60
+        result["cpu60_cryptun_threads"] = dict(sorted(threads.items(), key=lambda kv: -kv[1]))
+
     def sessions(self):
         pairs = set()
         for n in self.nodes:
@@ -388,6 +410,7 @@ class Rig:
         return len(pairs)
 
     def log_problems(self):
+        """ERROR and WARN lines of cryptun's logs (bmx7's own are counted apart: its start-up talks a lot)."""
         out = []
         for n in self.nodes:
             for which in ("cryptun.log", "bmx7.log"):
@@ -440,6 +463,8 @@ def summarize(r):
                                                                               " ".join(r["loadavg_before"]))]
     lines.append("start-up CPU in the first 60 s, CPU-s per node: cryptun %s; bmx7 %s" % (
         stats([v["cryptun"] for v in r["cpu60"].values()]), stats([v["bmx7"] for v in r["cpu60"].values()])))
+    lines.append("  cryptun's by thread (mean per node): " + ", ".join("%s %.2f" % kv for kv in
+                 list(r.get("cpu60_cryptun_threads", {}).items())[:8]))
     lines.append("converged: %s; every client pings every gateway's network %s s after start" % (
         r["converged"], stats(list(r["through_s"].values()))))
     lines.append("  ... %s s after the last gateway record it needed arrived" % stats(list(r["through_after_last_record_s"].values())))
@@ -452,8 +477,9 @@ def summarize(r):
         " ".join(r["loadavg_idle"][0]), " ".join(r["loadavg_idle"][1])))
     lines.append("RSS MB per node: cryptun %s; bmx7 %s" % (stats([v["cryptun"] for v in r["rss_mb"].values()]),
                                                           stats([v["bmx7"] for v in r["rss_mb"].values()])))
-    lines.append("ERROR/WARN log lines: %d" % len(r["log_problems"]))
-    lines += ["  " + p for p in r["log_problems"][:20]]
+    cryptun_lines = [p for p in r["log_problems"] if " cryptun.log: " in p]
+    lines.append("ERROR/WARN lines: cryptun %d, bmx7 %d" % (len(cryptun_lines), len(r["log_problems"]) - len(cryptun_lines)))
+    lines += ["  " + p for p in cryptun_lines[:20]]
     return "\n".join(lines)
 
 
