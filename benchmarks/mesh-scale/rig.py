@@ -1077,6 +1077,7 @@ class Rig:
                         subprocess.run([jfr, "print", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample", "--stack-depth", "12", f],
                                        stdout=g, stderr=subprocess.STDOUT, timeout=120)
                     entry["jfr"] = f
+                    entry["jfr_samples"] = self.summarize_jfr(os.path.join(out, "%s-jfr-samples.txt" % x.ns))
             if shutil.which("strace"):
                 f = os.path.join(out, "%s-strace.txt" % x.ns)
                 subprocess.run(["timeout", "-s", "INT", str(self.args.profile_seconds), "strace", "-f", "-qq", "-y",
@@ -1084,6 +1085,26 @@ class Rig:
                 entry["strace"] = self.summarize_strace(f, x)
             res[x.ns] = entry
         self.result["profile"] = res
+
+    @staticmethod
+    def summarize_jfr(path):
+        """Execution samples (Java code running) by thread, and by the first cryptun frame (else the top frame)."""
+        by_thread, by_frame = collections.Counter(), collections.Counter()
+        total = 0
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return None
+        for block in text.split("jdk.ExecutionSample {")[1:]:
+            total += 1
+            tm = re.search(r'sampledThread = "([^"]*)"', block)
+            by_thread[tm.group(1) if tm else "?"] += 1
+            frames = re.findall(r"^\s{4}(\S.*?) line:", block, re.M)
+            ours = next((fr for fr in frames if fr.startswith("io.cryptun")), None)
+            key = (ours or (frames[0] if frames else "?")).split("(")[0]
+            by_frame[key] += 1
+        return {"samples": total, "by_thread": dict(by_thread.most_common(10)), "by_frame": dict(by_frame.most_common(15))}
 
     def summarize_strace(self, path, node):
         calls = collections.Counter()

@@ -174,6 +174,10 @@ def summary(r):
         out.append("targets: " + "; ".join(tg))
     prof = r.get("profile") or {}
     for ns, p in prof.items():
+        j = p.get("jfr_samples") or {}
+        if j:
+            out.append("profile %s (JFR): %d Java execution samples; by thread %s; top %s" % (
+                ns, j.get("samples", 0), j.get("by_thread"), ", ".join("%s %d" % kv for kv in list(j.get("by_frame", {}).items())[:3])))
         s = p.get("strace") or {}
         if s:
             out.append("profile %s (%ss strace): %d syscalls; top %s; files %d opens/stats" % (
