@@ -839,85 +839,19 @@ class Rig:
         r["ping_check_failures"] = sorted(k for k, v in check.items() if not v)
         r["sessions_after_pings"] = self.sessions()
         # ---- settle, then the idle window
-        log("settling %d s, then %d s idle" % (a.settle_seconds, a.idle_seconds))
+        log("settling %d s, then %d x %d s idle" % (a.settle_seconds, a.idle_windows, a.idle_seconds))
         time.sleep(a.settle_seconds)
         r["sessions_before_idle"] = self.sessions()
-        uapi0 = {x.ns: self.safe_uapi(x) for x in self.nodes}
-        others0 = all_proc_cpu()
-        snap0 = {x.ns: (thread_snapshot(x.cryptun.pid), thread_snapshot(x.bmx7.pid) if x.bmx7 else None,
-                        proc_cpu(x.cryptun.pid), proc_cpu(x.bmx7.pid) if x.bmx7 else None) for x in self.nodes}
-        st0 = proc_cpu(self.standin.pid) if self.standin else None
-        mb0, mt0 = machine_cpu()
-        rig_0 = self_cpu()
-        la0 = loadavg()
-        t_idle0 = time.monotonic()
-        while time.monotonic() - t_idle0 < a.idle_seconds:
-            time.sleep(1.0)
-            c, b, s = self.daemon_cpu()
-            mb, _ = machine_cpu()
-            self.timeseries.append((round(time.monotonic() - self.mono0, 2), round(c, 2), round(b, 2), round(s, 2),
-                                    round(self_cpu() - rig0, 2), round((mb - m_busy0) / CLK, 2), float(loadavg()[0])))
-        dt = time.monotonic() - t_idle0
-        snap1 = {x.ns: (thread_snapshot(x.cryptun.pid), thread_snapshot(x.bmx7.pid) if x.bmx7 else None,
-                        proc_cpu(x.cryptun.pid), proc_cpu(x.bmx7.pid) if x.bmx7 else None) for x in self.nodes}
-        st1 = proc_cpu(self.standin.pid) if self.standin else None
-        mb1, mt1 = machine_cpu()
-        rig_1 = self_cpu()
-        others1 = all_proc_cpu()
-        la1 = loadavg()
-        uapi1 = {x.ns: self.safe_uapi(x) for x in self.nodes}
-        mine = set(self.pids()) | {os.getpid()}
-        other_cpu = {}
-        for pid, (comm, cpu) in others1.items():
-            if pid in mine or pid not in others0 or others0[pid][0] != comm:
-                continue
-            d = cpu - others0[pid][1]
-            if d > 0.05:
-                other_cpu["%s[%d]" % (comm, pid)] = round(d * 60 / dt, 2)
-        daemons_idle = 0.0
-        for x in self.nodes:
-            t0c, t0b, c0, b0 = snap0[x.ns]
-            t1c, t1b, c1, b1 = snap1[x.ns]
-            rec = r["nodes"].setdefault(x.ns, {})
-            rec["idle_cryptun_cpu_s_per_min"] = round((c1 - c0) * 60 / dt, 3)
-            rec["idle_cryptun_threads"] = {k: {"cpu_s_per_min": round(v["cpu"] * 60 / dt, 4),
-                                               "wakeups_per_min": round(v["cs"] * 60 / dt, 1), "threads": v["threads"]}
-                                           for k, v in threads_by_group(t1c, t0c).items()}
-            rec["idle_cryptun_wakeups_per_min"] = round(sum(v["cs"] for v in threads_by_group(t1c, t0c).values()) * 60 / dt, 1)
-            daemons_idle += c1 - c0
-            if x.bmx7:
-                rec["idle_bmx7_cpu_s_per_min"] = round((b1 - b0) * 60 / dt, 3)
-                rec["idle_bmx7_wakeups_per_min"] = round(sum(v["cs"] for v in threads_by_group(t1b, t0b).values()) * 60 / dt, 1)
-                daemons_idle += b1 - b0
-            st = proc_status(x.cryptun.pid)
-            rec["rss_cryptun_mb"] = round(kb(st.get("VmRSS")) / 1024, 1) if st.get("VmRSS") else None
-            rec["hwm_cryptun_mb"] = round(kb(st.get("VmHWM")) / 1024, 1) if st.get("VmHWM") else None
-            rec["threads_cryptun"] = int(st.get("Threads", "0"))
-            if x.bmx7:
-                sb = proc_status(x.bmx7.pid)
-                rec["rss_bmx7_mb"] = round(kb(sb.get("VmRSS")) / 1024, 1) if sb.get("VmRSS") else None
-                rec["hwm_bmx7_mb"] = round(kb(sb.get("VmHWM")) / 1024, 1) if sb.get("VmHWM") else None
-            # keepalive / handshake traffic while idle
-            u0, u1 = uapi0.get(x.ns) or {}, uapi1.get(x.ns) or {}
-            active = []
-            for key, p in u1.items():
-                q = u0.get(key)
-                if q and (p["tx"] > q["tx"] or p["rx"] > q["rx"]) and key in self.by_pub:
-                    active.append(self.by_pub[key].ns)
-            rec["idle_peers_with_traffic"] = sorted(active)
-            rec["peers_configured"] = len(u1)
-        standin_idle = (st1 - st0) if self.standin and st0 is not None and st1 is not None else None
-        if standin_idle is not None:
-            daemons_idle += standin_idle
-        busy = (mb1 - mb0) / CLK
-        r["phases"]["idle"] = {
-            "seconds": round(dt, 1), "loadavg_start": la0, "loadavg_end": la1,
-            "machine_busy_cores": round(busy / dt, 3),
-            "mesh_daemons_cores": round(daemons_idle / dt, 3),
-            "rig_cores": round((rig_1 - rig_0) / dt, 3),
-            "other_cores": round(max(0.0, busy - daemons_idle - (rig_1 - rig_0)) / dt, 3),
-            "other_processes_cpu_s_per_min": dict(sorted(other_cpu.items(), key=lambda kv: -kv[1])[:12]),
-            "standin_cpu_s_per_min": round(standin_idle * 60 / dt, 3) if standin_idle is not None else None}
+        windows = []
+        for k in range(a.idle_windows):
+            windows.append(self.measure_idle(k, a.idle_seconds, rig0, m_busy0))
+        r["idle_windows"] = windows
+        r["phases"]["idle"] = windows[-1]["machine"]
+        for ns, rec in windows[-1]["nodes"].items():
+            r["nodes"].setdefault(ns, {}).update(rec)
+        uapi1 = windows[-1]["uapi"]
+        for w in windows:
+            del w["uapi"]
         r["sessions_idle"] = self.sessions(uapi1)
         # description churn and bmx7's own view at the end
         for x in self.nodes:
@@ -962,6 +896,88 @@ class Rig:
         r["phases"]["cleanup_note"] = "daemons stopped after the measurements"
         if a.profile:
             self.profile()
+
+    def measure_idle(self, k, seconds, rig0, m_busy0):
+        """One idle window: CPU per process and thread, wake-ups, RSS, peers with packets, the machine's other load."""
+        nodes_out = {}
+        uapi0 = {x.ns: self.safe_uapi(x) for x in self.nodes}
+        others0 = all_proc_cpu()
+        snap0 = {x.ns: (thread_snapshot(x.cryptun.pid), thread_snapshot(x.bmx7.pid) if x.bmx7 else None,
+                        proc_cpu(x.cryptun.pid), proc_cpu(x.bmx7.pid) if x.bmx7 else None) for x in self.nodes}
+        st0 = proc_cpu(self.standin.pid) if self.standin else None
+        mb0, mt0 = machine_cpu()
+        rig_0 = self_cpu()
+        la0 = loadavg()
+        t_idle0 = time.monotonic()
+        while time.monotonic() - t_idle0 < seconds:
+            time.sleep(1.0)
+            c, b, s = self.daemon_cpu()
+            mb, _ = machine_cpu()
+            self.timeseries.append((round(time.monotonic() - self.mono0, 2), round(c, 2), round(b, 2), round(s, 2),
+                                    round(self_cpu() - rig0, 2), round((mb - m_busy0) / CLK, 2), float(loadavg()[0])))
+        dt = time.monotonic() - t_idle0
+        snap1 = {x.ns: (thread_snapshot(x.cryptun.pid), thread_snapshot(x.bmx7.pid) if x.bmx7 else None,
+                        proc_cpu(x.cryptun.pid), proc_cpu(x.bmx7.pid) if x.bmx7 else None) for x in self.nodes}
+        st1 = proc_cpu(self.standin.pid) if self.standin else None
+        mb1, mt1 = machine_cpu()
+        rig_1 = self_cpu()
+        others1 = all_proc_cpu()
+        la1 = loadavg()
+        uapi1 = {x.ns: self.safe_uapi(x) for x in self.nodes}
+        mine = set(self.pids()) | {os.getpid()}
+        other_cpu = {}
+        for pid, (comm, cpu) in others1.items():
+            if pid in mine or pid not in others0 or others0[pid][0] != comm:
+                continue
+            d = cpu - others0[pid][1]
+            if d > 0.05:
+                other_cpu["%s[%d]" % (comm, pid)] = round(d * 60 / dt, 2)
+        daemons_idle = 0.0
+        for x in self.nodes:
+            t0c, t0b, c0, b0 = snap0[x.ns]
+            t1c, t1b, c1, b1 = snap1[x.ns]
+            rec = nodes_out.setdefault(x.ns, {})
+            rec["idle_cryptun_cpu_s_per_min"] = round((c1 - c0) * 60 / dt, 3)
+            rec["idle_cryptun_threads"] = {k: {"cpu_s_per_min": round(v["cpu"] * 60 / dt, 4),
+                                               "wakeups_per_min": round(v["cs"] * 60 / dt, 1), "threads": v["threads"]}
+                                           for k, v in threads_by_group(t1c, t0c).items()}
+            rec["idle_cryptun_wakeups_per_min"] = round(sum(v["cs"] for v in threads_by_group(t1c, t0c).values()) * 60 / dt, 1)
+            daemons_idle += c1 - c0
+            if x.bmx7:
+                rec["idle_bmx7_cpu_s_per_min"] = round((b1 - b0) * 60 / dt, 3)
+                rec["idle_bmx7_wakeups_per_min"] = round(sum(v["cs"] for v in threads_by_group(t1b, t0b).values()) * 60 / dt, 1)
+                daemons_idle += b1 - b0
+            st = proc_status(x.cryptun.pid)
+            rec["rss_cryptun_mb"] = round(kb(st.get("VmRSS")) / 1024, 1) if st.get("VmRSS") else None
+            rec["hwm_cryptun_mb"] = round(kb(st.get("VmHWM")) / 1024, 1) if st.get("VmHWM") else None
+            rec["threads_cryptun"] = int(st.get("Threads", "0"))
+            if x.bmx7:
+                sb = proc_status(x.bmx7.pid)
+                rec["rss_bmx7_mb"] = round(kb(sb.get("VmRSS")) / 1024, 1) if sb.get("VmRSS") else None
+                rec["hwm_bmx7_mb"] = round(kb(sb.get("VmHWM")) / 1024, 1) if sb.get("VmHWM") else None
+            # keepalive / handshake traffic while idle
+            u0, u1 = uapi0.get(x.ns) or {}, uapi1.get(x.ns) or {}
+            active = []
+            for key, p in u1.items():
+                q = u0.get(key)
+                if q and (p["tx"] > q["tx"] or p["rx"] > q["rx"]) and key in self.by_pub:
+                    active.append(self.by_pub[key].ns)
+            rec["idle_peers_with_traffic"] = sorted(active)
+            rec["peers_configured"] = len(u1)
+        standin_idle = (st1 - st0) if self.standin and st0 is not None and st1 is not None else None
+        if standin_idle is not None:
+            daemons_idle += standin_idle
+        busy = (mb1 - mb0) / CLK
+        machine = {
+            "seconds": round(dt, 1), "loadavg_start": la0, "loadavg_end": la1,
+            "machine_busy_cores": round(busy / dt, 3),
+            "mesh_daemons_cores": round(daemons_idle / dt, 3),
+            "rig_cores": round((rig_1 - rig_0) / dt, 3),
+            "other_cores": round(max(0.0, busy - daemons_idle - (rig_1 - rig_0)) / dt, 3),
+            "other_processes_cpu_s_per_min": dict(sorted(other_cpu.items(), key=lambda kv: -kv[1])[:12]),
+            "standin_cpu_s_per_min": round(standin_idle * 60 / dt, 3) if standin_idle is not None else None,
+            "started_at": round(t_idle0 - self.mono0, 1)}
+        return {"window": k, "machine": machine, "nodes": nodes_out, "uapi": uapi1}
 
     def window_from_timeseries(self, t_from, t_to):
         rows = [row for row in self.timeseries if t_from <= row[0] <= t_to + 1.01]
@@ -1295,6 +1311,8 @@ def main():
     ap.add_argument("--stagger-gap", type=float, default=5.0, help="seconds between node starts (staggered)")
     ap.add_argument("--startup-seconds", type=int, default=60, help="the start-up CPU window per process")
     ap.add_argument("--idle-seconds", type=int, default=60)
+    ap.add_argument("--idle-windows", type=int, default=1,
+                    help="consecutive idle windows of --idle-seconds each (the figures are the last one's; all are kept)")
     ap.add_argument("--settle-seconds", type=int, default=30, help="after convergence, before the idle window")
     ap.add_argument("--converge-timeout", type=int, default=300)
     ap.add_argument("--java", help="java binary for cryptun (CRYPTUN_JAVA); default: the launcher's choice")

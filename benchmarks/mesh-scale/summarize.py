@@ -110,6 +110,16 @@ def summary(r):
             " ".join(idle.get("loadavg_end", []))))
         if idle.get("standin_cpu_s_per_min") is not None:
             out.append("  stand-in (all %d nodes in one JVM): %.3f CPU-s/min" % (n, idle["standin_cpu_s_per_min"]))
+    wins = r.get("idle_windows") or []
+    if len(wins) > 1:
+        parts = []
+        for w in wins:
+            wn = list(w["nodes"].values())
+            c2 = med([sum(v["cpu_s_per_min"] for k, v in (x.get("idle_cryptun_threads") or {}).items() if is_jit(k)) for x in wn])
+            parts.append("@%.0fs cryptun %s (JIT %s) bmx7 %s" % (
+                w["machine"].get("started_at", 0), f(med([x.get("idle_cryptun_cpu_s_per_min") for x in wn]), "%.3f"),
+                f(c2, "%.3f"), f(med([x.get("idle_bmx7_cpu_s_per_min") for x in wn]), "%.3f")))
+        out.append("  idle windows (median CPU-s/min): " + "; ".join(parts))
     out.append("RSS MB (idle)            %-31s %s" % (st([x.get("rss_cryptun_mb") for x in recs], "%.1f"),
                                                      st([x.get("rss_bmx7_mb") for x in recs], "%.1f")))
     out.append("")
