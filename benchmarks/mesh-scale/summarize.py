@@ -91,10 +91,11 @@ def summary(r):
         jit, 100 * jit / tot if tot else 0, tot - jit, ", ".join("%s %.2f" % kv for kv in th[:6])))
     if sw:
         out.append("  machine during start-up: busy %.2f of %d cores (peak %.2f, %d s saturated), cryptun %.2f, bmx7 %.2f, "
-                   "stand-in %.2f, rig %.2f, others %.2f; loadavg max %.2f" % (
+                   "stand-in %.2f, rig %.2f, others %.2f; loadavg max %.2f; rig's longest pause %ss" % (
                        sw.get("machine_busy_cores", 0), m.get("cpus", 0), sw.get("peak_busy_cores_1s", 0),
                        sw.get("seconds_saturated", 0), sw.get("cryptun_cores", 0), sw.get("bmx7_cores", 0),
-                       sw.get("standin_cores", 0), sw.get("rig_cores", 0), sw.get("other_cores", 0), sw.get("loadavg_max", 0)))
+                       sw.get("standin_cores", 0), sw.get("rig_cores", 0), sw.get("other_cores", 0), sw.get("loadavg_max", 0),
+                       sw.get("rig_max_sample_gap_s", "?")))
     ic = [x.get("idle_cryptun_cpu_s_per_min") for x in recs]
     ib = [x.get("idle_bmx7_cpu_s_per_min") for x in recs]
     idle = ph.get("idle", {})
