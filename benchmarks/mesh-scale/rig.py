@@ -350,7 +350,7 @@ class UapiPoller(threading.Thread):
             for node in rig.nodes:
                 if self.stopped.is_set():
                     return
-                if node.start is None or node.ns in self.peers_full:
+                if node.start is None:
                     continue
                 t = time.time()
                 try:
@@ -367,7 +367,7 @@ class UapiPoller(threading.Thread):
                             self.first_handshake[pair] = round(hs, 3)
                 good = [k for k, p in peers.items() if p["endpoint"] and p["allowed"] and k in rig.by_pub]
                 if len(good) >= n - 1:
-                    self.peers_full[node.ns] = round(t - rig.wall0, 3)
+                    self.peers_full.setdefault(node.ns, round(t - rig.wall0, 3))
             self.stopped.wait(1.0)
 
 
@@ -426,6 +426,7 @@ class Rig:
         self.result = {"meta": {}, "nodes": {}, "phases": {}}
         self.timeseries = []
         self.mono0 = None
+        self.orig_seen = {}     # (client, gateway) -> seconds after t0: the gateway's json/originators file (its path) at the client
 
     # ------------------------------------------------------------------ preconditions
 
@@ -767,6 +768,7 @@ class Rig:
             os.setpriority(os.PRIO_PROCESS, 0, -10)
         self.mono0 = time.monotonic()
         self.wall0 = time.time()
+        meta["t0_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.wall0))
         r["phases"]["t0_loadavg"] = loadavg()
         poller = UapiPoller(self)
         poller.start()
@@ -927,8 +929,14 @@ class Rig:
                     at_client = rec_seen.get((x.ns, g.ns))
                     at_gw = rec_seen.get((g.ns, x.ns))
                     offer = offer_seen.get((x.ns, g.ns))
-                    recs[g.ns] = {"gw_record_at_client": at_client, "client_record_at_gw": at_gw, "gw_offer_at_client": offer}
-                    need += [at_client, at_gw, offer]
+                    recs[g.ns] = {"gw_record_at_client": at_client, "client_record_at_gw": at_gw, "gw_offer_at_client": offer,
+                                  "gw_originator_at_client": self.orig_seen.get((x.ns, g.ns))}
+                    need += [at_client, at_gw, offer, self.orig_seen.get((x.ns, g.ns))]
+                    # what cryptun's logs say (1 s resolution): when the client routed the gateway's network,
+                    # when the gateway took the client as a peer; and the first handshake of the pair (WireGuard's clock)
+                    recs[g.ns]["gw_net_routed_by_client_log"] = self.log_peer_time(x, g, g.gw_net(self))
+                    recs[g.ns]["client_peer_at_gw_log"] = self.log_peer_time(g, x, None)
+                    recs[g.ns]["first_handshake"] = first_handshake.get(tuple(sorted((x.ns, g.ns))))
                 rec["inputs"] = recs
                 got = through.get(x.ns, {})
                 rec["through"] = {a_: got.get(a_) for a_ in targets[x.ns]}
@@ -1071,6 +1079,9 @@ class Rig:
                     orig_full[x.ns] = t
             if not x.gateway:
                 for g in self.gateways:
+                    if g.node_id and (x.ns, g.ns) not in self.orig_seen and \
+                            os.path.exists(os.path.join(x.run, "json", "originators", g.node_id)):
+                        self.orig_seen[(x.ns, g.ns)] = round(t, 3)
                     if (x.ns, g.ns) in offer_seen or not g.node_id:
                         continue
                     p = os.path.join(x.run, "json", "descriptions", g.node_id)
@@ -1082,6 +1093,24 @@ class Rig:
                     net = g.gw_net(self).split("/")[0]
                     if '"%s"' % net in text or net in text:
                         offer_seen[(x.ns, g.ns)] = self.arrival(p, t)
+
+    def log_peer_time(self, node, other, net):
+        """Seconds after t0 of the first line of node's cryptun log that adds or updates the peer `other` (with
+        `net` among its allowed IPs, if given); the log has whole seconds, so +0.5."""
+        if not other.node_id:
+            return None
+        short = other.node_id[:8]
+        try:
+            with open(os.path.join(node.dir, "cryptun.log"), errors="replace") as f:
+                for line in f:
+                    if ("peer %s " % short) in line and (" added" in line or " updated" in line) and \
+                            (net is None or net in line):
+                        tm = re.search(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)", line)
+                        if tm:
+                            return round(time.mktime(time.strptime(tm.group(1), "%Y/%m/%d %H:%M:%S")) + 0.5 - self.wall0, 1)
+        except OSError:
+            pass
+        return None
 
     def arrival(self, path, t):
         """When a file first seen at t (seconds after t0) arrived: its modification time (bmx7 creates a

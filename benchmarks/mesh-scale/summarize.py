@@ -129,7 +129,7 @@ def summary(r):
         "all converged" if conv.get("converged") else "NOT CONVERGED", conv.get("seconds", 0)))
     out.append("  from the client's start        %s" % st([x.get("through_all") for x in clients]))
     out.append("  after last gateway record there %s" % st([x.get("after_last_gw_record") for x in clients]))
-    out.append("  after last input (records both ways, offer) %s" % st([x.get("after_last_input") for x in clients]))
+    out.append("  after last input (records both ways, offer, path) %s" % st([x.get("after_last_input") for x in clients]))
     slow = sorted((x for x in clients if x.get("through_all") is not None), key=lambda x: -x["through_all"])[:3]
     names = {id(v): k for k, v in nodes.items()}
     if slow:
@@ -200,21 +200,30 @@ def summary(r):
     return "\n".join(out)
 
 
+INPUTS = ("gw_record_at_client", "client_record_at_gw", "gw_offer_at_client", "gw_originator_at_client")
+
+
 def clients_table(r):
-    rows = ["| client | hops to gws | through s (from start) | last gw record at client s | last input s | after last record | after last input |",
-            "|---|---|---|---|---|---|---|"]
+    """Per client: when it was through, and the steps before, for the gateway whose input came last."""
+    rows = ["| client | hops to gws | through s | last input s (which, gateway) | client routes gw net (log) | gw has client peer (log) "
+            "| 1st handshake | after last gw record | after last input |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name, x in sorted(r.get("nodes", {}).items()):
         if x.get("role") != "client":
             continue
         inputs = x.get("inputs", {})
-        start = x.get("started_at", 0)
-        last_rec = mx([v.get("gw_record_at_client") for v in inputs.values()])
-        last_in = mx([w for v in inputs.values() for w in v.values()])
-        rows.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+        last = None
+        for gw, v in inputs.items():
+            for k in INPUTS:
+                if v.get(k) is not None and (last is None or v[k] > last[0]):
+                    last = (v[k], k.replace("_at_client", "").replace("_at_gw", "@gw"), gw)
+        lg = inputs.get(last[2], {}) if last else {}
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, "/".join(str(v) for v in x.get("hops_to_gateways", {}).values()), f(x.get("through_all"), "%.1f"),
-            f(None if last_rec is None else last_rec - start, "%.1f"), f(None if last_in is None else last_in - start, "%.1f"),
+            "%.1f (%s, %s)" % last if last else "n/a", f(lg.get("gw_net_routed_by_client_log"), "%.1f"),
+            f(lg.get("client_peer_at_gw_log"), "%.1f"), f(lg.get("first_handshake"), "%.1f"),
             f(x.get("after_last_gw_record"), "%.1f"), f(x.get("after_last_input"), "%.1f")))
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n(seconds after t0; 'through' = every gateway address answered; log times have 1 s resolution)"
 
 
 def table(dirs):
