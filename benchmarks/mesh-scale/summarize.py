@@ -205,7 +205,7 @@ INPUTS = ("gw_record_at_client", "client_record_at_gw", "gw_offer_at_client", "g
 
 def clients_table(r):
     """Per client: when it was through, and the steps before, for the gateway whose input came last."""
-    rows = ["| client | hops to gws | through s | last input s (which, gateway) | client routes gw net (log) | gw has client peer (log) "
+    rows = ["| client | hops to gws | through s after t0 | last input s (which, gateway) | client routes gw net (log) | gw has client peer (log) "
             "| 1st handshake | after last gw record | after last input |",
             "|---|---|---|---|---|---|---|---|---|"]
     for name, x in sorted(r.get("nodes", {}).items()):
@@ -219,11 +219,12 @@ def clients_table(r):
                     last = (v[k], k.replace("_at_client", "").replace("_at_gw", "@gw"), gw)
         lg = inputs.get(last[2], {}) if last else {}
         rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, "/".join(str(v) for v in x.get("hops_to_gateways", {}).values()), f(x.get("through_all"), "%.1f"),
+            name, "/".join(str(v) for v in x.get("hops_to_gateways", {}).values()),
+            f(None if x.get("through_all") is None else x["through_all"] + x.get("started_at", 0), "%.1f"),
             "%.1f (%s, %s)" % last if last else "n/a", f(lg.get("gw_net_routed_by_client_log"), "%.1f"),
             f(lg.get("client_peer_at_gw_log"), "%.1f"), f(lg.get("first_handshake"), "%.1f"),
             f(x.get("after_last_gw_record"), "%.1f"), f(x.get("after_last_input"), "%.1f")))
-    return "\n".join(rows) + "\n(seconds after t0; 'through' = every gateway address answered; log times have 1 s resolution)"
+    return "\n".join(rows) + "\n(seconds after t0 (the first start); 'through' = every gateway address answered; log times have 1 s resolution)"
 
 
 def table(dirs):
