@@ -396,6 +396,7 @@ class Node:
         self.start = None                        # monotonic time this node was started
         self.cpu60 = None
         self.threads60 = None
+        self.startup_jfr = False
 
     @property
     def role(self):
@@ -700,8 +701,15 @@ class Rig:
         if self.args.java:
             env["CRYPTUN_JAVA"] = self.args.java
         env["CRYPTUN_JAR"] = self.jar
-        if self.args.java_opts:
-            env["CRYPTUN_JAVA_OPTS"] = self.args.java_opts
+        opts = self.args.java_opts or ""
+        if self.args.startup_jfr and node is self.clients[len(self.clients) // 2]:
+            # one client records its first 60 s (its start-up figures are then left out of the statistics)
+            os.makedirs(os.path.join(self.work, "profile"), exist_ok=True)
+            opts += " -XX:StartFlightRecording=duration=%ds,settings=profile,filename=%s" % (
+                self.args.startup_seconds, os.path.join(self.work, "profile", node.ns + "-startup.jfr"))
+            node.startup_jfr = True
+        if opts.strip():
+            env["CRYPTUN_JAVA_OPTS"] = opts.strip()
         node.cryptun = self.spawn(node, "cryptun", argv, env, "cryptun.log")
 
     def pids(self):
@@ -920,6 +928,7 @@ class Rig:
                        hops_to_gateways={g.ns: self.dist[x.index - 1][g.index - 1] for g in self.gateways},
                        started_at=round(x.start_wall - self.wall0, 3), cpu60=x.cpu60,
                        cpu60_cryptun_threads={k: round(v["cpu"], 3) for k, v in (x.threads60 or {}).items()},
+                       startup_jfr=x.startup_jfr,
                        peers_full_at=peers_full.get(x.ns),
                        records_all_at=rec_full.get(x.ns), originators_all_at=orig_full.get(x.ns))
             if not x.gateway:
@@ -951,6 +960,9 @@ class Rig:
         r["phases"]["cleanup_note"] = "daemons stopped after the measurements"
         if a.profile:
             self.profile()
+        for x in self.nodes:
+            if x.startup_jfr:
+                self.startup_jfr_summary(x)
 
     def measure_idle(self, k, seconds, rig0, m_busy0):
         """One idle window: CPU per process and thread, wake-ups, RSS, peers with packets, the machine's other load."""
@@ -1188,6 +1200,33 @@ class Rig:
             res[x.ns] = entry
         self.result["profile"] = res
 
+    def startup_jfr_summary(self, node):
+        f = os.path.join(self.work, "profile", node.ns + "-startup.jfr")
+        jfr = os.path.join(os.path.dirname(os.path.realpath("/proc/%d/exe" % node.cryptun.pid)), "jfr")
+        if not os.path.exists(f) or not os.path.exists(jfr):
+            return
+        txt = os.path.join(self.work, "profile", node.ns + "-startup-samples.txt")
+        with open(txt, "w") as g:
+            subprocess.run([jfr, "print", "--events", "jdk.ExecutionSample", "--stack-depth", "40", f], stdout=g,
+                           stderr=subprocess.STDOUT, timeout=300)
+        with open(os.path.join(self.work, "profile", node.ns + "-startup-summary.txt"), "w") as g:
+            subprocess.run([jfr, "summary", f], stdout=g, stderr=subprocess.STDOUT, timeout=120)
+        res = self.summarize_jfr(txt) or {}
+        # which top-level activity the samples belong to: the outermost cryptun frame of each stack
+        inclusive = collections.Counter()
+        try:
+            with open(txt, errors="replace") as fh:
+                for block in fh.read().split("jdk.ExecutionSample {")[1:]:
+                    frames = re.findall(r"^\s{4}(\S.*?) line:", block, re.M)
+                    ours = {fr.split("(")[0].replace("io.cryptun.", "") for fr in frames if fr.startswith("io.cryptun")}
+                    for m in ours or {"(no cryptun frame)"}:
+                        inclusive[m] += 1
+        except OSError:
+            pass
+        # samples whose stack holds the method (inclusive), the most frequent first
+        res["inclusive_cryptun_methods"] = dict(inclusive.most_common(25))
+        self.result.setdefault("startup_profile", {})[node.ns] = res
+
     @staticmethod
     def summarize_jfr(path):
         """Execution samples (Java code running) by thread, and by the first cryptun frame (else the top frame)."""
@@ -1409,6 +1448,8 @@ def main():
                     help="do not raise the rig's own priority (niceness -10) above the daemons'")
     ap.add_argument("--profile", action="store_true", help="after the idle window: JFR + strace of an idle client and gateway")
     ap.add_argument("--profile-seconds", type=int, default=30)
+    ap.add_argument("--startup-jfr", action="store_true",
+                    help="one client records JFR over its start-up window (left out of the start-up statistics)")
     ap.add_argument("--prefix", default="scr", help="namespace prefix (names PREFIX01..); must start with 'sc'")
     ap.add_argument("--out", help="results directory (default benchmarks/results/mesh-scale-<UTC>-<N>n-<mode>-<start>)")
     ap.add_argument("--work-base", default="/tmp")

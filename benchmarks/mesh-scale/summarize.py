@@ -81,10 +81,10 @@ def summary(r):
     sw = ph.get("startup_window", {})
     out.append("")
     out.append("                          cryptun (per node)              bmx7 (per node)")
-    c60 = [(x.get("cpu60") or {}).get("cryptun") for x in recs]
+    c60 = [(x.get("cpu60") or {}).get("cryptun") for x in recs if not x.get("startup_jfr")]
     b60 = [(x.get("cpu60") or {}).get("bmx7") for x in recs]
     out.append("start-up CPU-s, 1st %ss  %-31s %s" % (m.get("startup_seconds", 60), st(c60), st(b60)))
-    th = thread_means(recs, "cpu60_cryptun_threads")
+    th = thread_means([x for x in recs if not x.get("startup_jfr")], "cpu60_cryptun_threads")
     jit = sum(v for k, v in th if is_jit(k))
     tot = sum(v for _, v in th)
     out.append("  cryptun by thread (mean CPU-s/node): JIT %.2f (%.0f%%), rest %.2f: %s" % (
@@ -183,6 +183,10 @@ def summary(r):
             "met" if si.get("pairs", 0) <= si.get("traffic_pairs", 0) else "MISSED", si.get("pairs", 0), si.get("traffic_pairs", 0)))
     if tg:
         out.append("targets: " + "; ".join(tg))
+    for ns, p in (r.get("startup_profile") or {}).items():
+        out.append("start-up JFR %s: %d samples; by thread %s; inclusive %s" % (
+            ns, p.get("samples", 0), dict(list(p.get("by_thread", {}).items())[:4]),
+            ", ".join("%s %d" % kv for kv in list(p.get("inclusive_cryptun_methods", {}).items())[:8])))
     prof = r.get("profile") or {}
     for ns, p in prof.items():
         j = p.get("jfr_samples") or {}
