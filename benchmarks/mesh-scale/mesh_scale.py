@@ -268,6 +268,10 @@ class Rig:
         env = dict(os.environ)
         if self.args.java:
             env["CRYPTUN_JAVA"] = self.args.java
+        if self.args.java_opts:
+            env["CRYPTUN_JAVA_OPTS"] = self.args.java_opts.replace("{node}", node.name)
+        if self.args.cache_dir:
+            env["CRYPTUN_CACHE_DIR"] = os.path.join(self.args.cache_dir, node.name)
         node.cryptun = self.spawn(node.name, args, os.path.join(node.work, "cryptun.log"), env)
 
     # ------------------------------------------------------------------ measuring
@@ -492,6 +496,9 @@ def main():
     ap.add_argument("--settle-seconds", type=int, default=20, help="wait after convergence before the idle measurement")
     ap.add_argument("--converge-timeout", type=int, default=240)
     ap.add_argument("--java", help="the java binary for cryptun (CRYPTUN_JAVA); default: the launcher's newest JDK")
+    ap.add_argument("--java-opts", help="CRYPTUN_JAVA_OPTS for every cryptun ({node} becomes the node's name)")
+    ap.add_argument("--cache-dir", help="CRYPTUN_CACHE_DIR, one subdirectory per node (kept between runs: a second run"
+                    " starts with the class archive the first made)")
     ap.add_argument("--out", help="results directory (default: benchmarks/results/mesh-scale-<time>-<n>)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = ap.parse_args()
@@ -506,6 +513,8 @@ def main():
     result["git"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                                    text=True).stdout.strip()
     result["java"] = args.java or "launcher's newest"
+    result["java_opts"] = args.java_opts
+    result["cache_dir"] = args.cache_dir
     out = args.out or os.path.join(ROOT, "benchmarks", "results",
                                    "mesh-scale-%s-%dn" % (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()), args.nodes))
     os.makedirs(out, exist_ok=True)

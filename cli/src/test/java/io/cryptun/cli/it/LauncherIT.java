@@ -51,17 +51,50 @@ class LauncherIT {
         }
     }
 
+    /**
+     * A mesh node loads its classes from an archive of its own in CRYPTUN_CACHE_DIR (on JDK 19 and
+     * later): it starts together with its neighbours after a power cut. Other daemons do not.
+     */
+    @Test
+    void aMeshNodeKeepsAClassArchiveOfItsOwn() throws Exception {
+        Path cache = Files.createTempDirectory("ctlauncher-cache");
+        try {
+            List<String> mesh = javaCommandLine(25, cache, "mesh", "ct0");
+            assertTrue(mesh.contains("-XX:SharedArchiveFile=" + cache.resolve("mesh-jdk25.jsa")), mesh.toString());
+            assertTrue(mesh.contains("-XX:+AutoCreateSharedArchive") && !mesh.contains("-Xshare:off"), mesh.toString());
+            List<String> up = javaCommandLine(25, cache, "up", "wg0", "--config", "/etc/wireguard/wg0.conf");
+            assertTrue(up.contains("-Xshare:off") && up.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), up.toString());
+            List<String> old = javaCommandLine(17, cache, "mesh", "ct0");
+            assertTrue(old.contains("-Xshare:off"), "JDK 17 cannot create the archive by itself: " + old);
+        } finally {
+            try (var s = Files.walk(cache)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     /** Runs the launcher with a stand-in java and returns the arguments it passed to java. */
     private static List<String> javaCommandLine(String... args) throws Exception {
+        return javaCommandLine(0, null, args);
+    }
+
+    /** As above, with a stand-in of JDK {@code major} (0: one that does not say) and that cache directory. */
+    private static List<String> javaCommandLine(int major, Path cache, String... args) throws Exception {
         Path dir = Files.createTempDirectory("ctlauncher");
         try {
             Path recorded = dir.resolve("args");
             Path fakeJava = dir.resolve("java");
-            Files.writeString(fakeJava, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + recorded + "'\n");
+            String version = major == 0 ? "" : "if [ \"$1\" = -XshowSettings:properties ]; then echo '    java.specification.version = "
+                    + major + "' >&2; exit 0; fi\n";
+            Files.writeString(fakeJava, "#!/bin/sh\n" + version + "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > '"
+                    + recorded + "'\n");
             Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
             ProcessBuilder pb = new ProcessBuilder();
             pb.command().addAll(List.of("sh", launcher().toString()));
             pb.command().addAll(Arrays.asList(args));
+            if (cache != null) {
+                pb.environment().put("CRYPTUN_CACHE_DIR", cache.toString());
+            }
             pb.environment().put("CRYPTUN_JAVA", fakeJava.toString());
             pb.environment().put("CRYPTUN_JAR", "/dev/null");
             pb.redirectErrorStream(true);

@@ -92,6 +92,8 @@ final class RealBmx7Lab implements AutoCloseable {
         final List<String> devs = new ArrayList<>();
         Process bmx7;
         Process cryptun;
+        /** How often bmx7 ended by itself and was started again. */
+        int respawns;
         NodeId id;
 
         Node(String name, int number, Netns ns) {
@@ -120,6 +122,10 @@ final class RealBmx7Lab implements AutoCloseable {
             if (shim != null) {
                 cmd.add("LD_PRELOAD=" + shim);
             }
+            // no core file in the build's working directory when bmx7 aborts (see respawnIfEnded); prlimit execs bmx7
+            if (Files.isExecutable(Path.of("/usr/bin/prlimit"))) {
+                cmd.addAll(List.of("/usr/bin/prlimit", "--core=0", "--"));
+            }
             cmd.addAll(List.of(install.binary().toString(), "runtimeDir=" + runtimeDir, "plugin=bmx7_tun.so",
                     "plugin=bmx7_sms.so", "plugin=bmx7_json.so", "nodeRsaKey=6", "/keyPath=" + etcDir.resolve("rsa.der"),
                     "hostname=node" + name, "descSqnPath=" + etcDir.resolve("descSqn")));
@@ -134,6 +140,28 @@ final class RealBmx7Lab implements AutoCloseable {
             Files.createDirectories(etcDir);
             Files.writeString(bmx7Log, "---- start\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             bmx7 = ns.spawn(bmx7Command(), bmx7Log);
+        }
+
+        /**
+         * Starts bmx7 again if it ended by itself, as an init system's respawn would, and says why it
+         * ended (its ERROR lines since it was started). bmx7 9020896 built with mbedTLS 2.x ends at
+         * start about once in 256 starts: a fresh DH link key whose public value has a leading zero
+         * byte fails {@code cryptDhmPubKeyGetRaw} ("dhm.GXlen=255 dhm.len=256", then "First SIGSEGV
+         * -502720"). Returns true when it did so.
+         */
+        boolean respawnIfEnded() throws IOException {
+            if (bmx7 == null || bmx7.isAlive()) {
+                return false;
+            }
+            String log = Files.readString(bmx7Log);
+            String lastStart = log.substring(Math.max(0, log.lastIndexOf("---- start")));
+            StringBuilder errors = new StringBuilder();
+            lastStart.lines().filter(l -> l.contains("ERROR")).forEach(l -> errors.append("\n    ").append(l));
+            System.out.println("bmx7 on " + name + " (pid " + bmx7.pid() + ") ended by itself with exit code " + bmx7.exitValue()
+                    + "; started again. Its errors:" + errors);
+            respawns++;
+            startBmx7();
+            return true;
         }
 
         /** SIGTERM, as an init system stops it; waits for it to end. */
@@ -356,8 +384,16 @@ final class RealBmx7Lab implements AutoCloseable {
         for (Node n : nodes.values()) {
             n.startBmx7();
         }
-        MeshLab.await("every bmx7 knows the four nodes", timeout,
-                () -> nodes.values().stream().allMatch(n -> n.originatorsKnown() == 4));
+        MeshLab.await("every bmx7 knows the four nodes", timeout, () -> {
+            for (Node n : nodes.values()) {
+                try {
+                    n.respawnIfEnded();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return nodes.values().stream().allMatch(n -> n.originatorsKnown() == 4);
+        });
         for (Node n : nodes.values()) {
             n.id = selfId(n);
         }

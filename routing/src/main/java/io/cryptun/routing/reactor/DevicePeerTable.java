@@ -9,6 +9,9 @@ import io.cryptun.routing.mesh.PlannedPeer;
 import io.cryptun.routing.psk.MeshKeyring;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -70,14 +73,31 @@ public final class DevicePeerTable implements PeerTable {
         this.keepaliveSeconds = keepaliveSeconds;
     }
 
+    /**
+     * How long a removed peer is remembered: the other side may still hold a session with this node
+     * for that long (WireGuard's REJECT_AFTER_TIME) and keep sending on it.
+     */
+    static final long REMEMBER_REMOVED_NANOS = 180_000_000_000L;
+
+    /** Public keys (base64) of peers removed lately, with when; a peer added back within the time handshakes at once. */
+    private final Map<String, Long> removedAt = new HashMap<>();
+    private LongSupplier clock = System::nanoTime;
+
+    /** Test-only: the clock the removal times are kept on. */
+    void clock(LongSupplier nanos) {
+        this.clock = nanos;
+    }
+
     @Override
     public void add(PlannedPeer p) {
         Peer peer = device.peer(p.publicKey());
+        boolean addedBack = false;
         if (peer == null) {
             peer = device.addPeer(p.publicKey());
             if (peer == null) {
                 throw new IllegalStateException("peer " + p.node().shortId() + " has this interface's own public key");
             }
+            addedBack = wasRemovedLately(p.publicKey());
         }
         peer.setEndpoint(p.endpoint());
         AllowedIps<Peer> table = device.allowedIps();
@@ -90,6 +110,20 @@ public final class DevicePeerTable implements PeerTable {
         insertMissing(table, peer, p.allowedIps());
         setPresharedKeys(peer, p);
         peer.setPersistentKeepalive(keepaliveFor(p));
+        if (addedBack && !p.isRefused()) {
+            // the peer went and came back (its record was briefly missing, e.g. while its bmx7
+            // restarted): its side may still send on the session this side just dropped, and would
+            // notice only after WireGuard's keepalive and rekey timeouts (15 s). A handshake now
+            // gives both sides a session at once.
+            peer.initiateHandshake();
+        }
+    }
+
+    private boolean wasRemovedLately(byte[] key) {
+        long now = clock.getAsLong();
+        removedAt.values().removeIf(t -> now - t > REMEMBER_REMOVED_NANOS);
+        Long at = removedAt.remove(Keys.toBase64(key));
+        return at != null;
     }
 
     private int keepaliveFor(PlannedPeer p) {
@@ -173,6 +207,9 @@ public final class DevicePeerTable implements PeerTable {
         Peer peer = device.peer(p.publicKey());
         if (peer != null) {
             device.removePeer(peer);
+            long now = clock.getAsLong();
+            removedAt.values().removeIf(t -> now - t > REMEMBER_REMOVED_NANOS);
+            removedAt.put(Keys.toBase64(p.publicKey()), now);
         }
     }
 }

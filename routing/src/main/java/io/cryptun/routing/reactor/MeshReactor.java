@@ -244,6 +244,15 @@ public final class MeshReactor implements AutoCloseable {
             reinstallRoutes |= lost;
             applyWanted |= lost;
         }
+        if (announcer.takeRestartSeen()) {
+            // bmx7 emptied its json and sms trees and relearns the mesh: keep peers and sessions meanwhile
+            log.log(EventLog.Level.INFO, "keeping the mesh as it was while bmx7 relearns it (at most "
+                    + RESTART_HOLD_MILLIS / 1000 + " s)");
+            long until = nowMillis + RESTART_HOLD_MILLIS;
+            descriptionCache.holdMissing(until);
+            originatorCache.holdMissing(until);
+            records.holdMissing(until);
+        }
         announcer.publishRecord(ownRecord.toBytes(), ownRecord.format().trim(), nowMillis);
         announcer.announceOffers(nowMillis);
         boolean pending = reading != null && planAndApply(reading, nowMillis);

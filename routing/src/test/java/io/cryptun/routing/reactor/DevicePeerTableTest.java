@@ -18,6 +18,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -94,6 +95,35 @@ class DevicePeerTableTest {
         t.update(other, other.withKeepUp(true));
         assertEquals(0, dev.peer(low).persistentKeepaliveSeconds());
         assertEquals(25, dev.peer(high).persistentKeepaliveSeconds());
+    }
+
+    /**
+     * A peer removed and added back within a session's lifetime (its record was briefly missing)
+     * gets a handshake at once: the other side may still send on the session this side dropped.
+     * One added for the first time, or long after, waits for traffic.
+     */
+    @Test
+    void aPeerAddedBackSoonHandshakesAtOnce() {
+        Device dev = device();
+        long[] now = {0};
+        DevicePeerTable t = new DevicePeerTable(dev, 0);
+        t.clock(() -> now[0]);
+        PlannedPeer c = planned(C, publicKey(), 51820, "10.99.0.0/16");
+        t.add(c);
+        assertEquals(Long.MAX_VALUE, dev.nextTimerDeadline(), "new: nothing to do until traffic");
+        t.remove(c);
+        now[0] += 1_000_000_000L;
+        t.add(c);
+        assertTrue(dev.nextTimerDeadline() != Long.MAX_VALUE, "added back after 1 s: a handshake is due");
+
+        Device other = device();
+        DevicePeerTable late = new DevicePeerTable(other, 0);
+        late.clock(() -> now[0]);
+        late.add(c);
+        late.remove(c);
+        now[0] += DevicePeerTable.REMEMBER_REMOVED_NANOS + 1;
+        late.add(c);
+        assertEquals(Long.MAX_VALUE, other.nextTimerDeadline(), "added back after its sessions would have expired");
     }
 
     @Test

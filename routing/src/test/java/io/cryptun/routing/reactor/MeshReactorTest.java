@@ -470,6 +470,47 @@ class MeshReactorTest {
         assertEquals(2, bmx7.requests().size(), "held again: nothing more is sent");
     }
 
+    /**
+     * A restarted bmx7 empties its json and sms trees and relearns the mesh in some seconds: the
+     * peers (and their sessions) stay meanwhile, and go only if the nodes do not come back.
+     */
+    @Test
+    void peersStayWhileARestartedBmx7RelearnsTheMesh() throws Exception {
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
+        r.scan(0);
+        Map<String, PlannedPeer> before = Map.copyOf(peers.peers);
+        assertEquals(Set.of(C.shortId(), D.shortId()), nodesOf(before));
+        bmx7.restartKeepingTheSocket();
+        dir.removeNode(C);
+        dir.removeNode(D);
+        long seen = Bmx7Announcer.CONFIRM_AFTER_MILLIS + 100;
+        r.scan(seen);
+        assertTrue(log.stream().anyMatch(l -> l.contains("keeping the mesh as it was while bmx7 relearns it")),
+                String.join("\n", log));
+        assertEquals(before, peers.peers, "held while bmx7 relearns");
+        r.scan(seen + MeshReactor.RESTART_HOLD_MILLIS - 1000);
+        assertEquals(before, peers.peers, "still held");
+        r.scan(seen + MeshReactor.RESTART_HOLD_MILLIS + 100);
+        r.scan(seen + MeshReactor.RESTART_HOLD_MILLIS + MeshConfig.DEFAULT_GRACE_MILLIS + 200);
+        assertEquals(Map.of(), peers.peers, "the nodes did not come back: their peers go");
+    }
+
+    @Test
+    void peersOfNodesThatComeBackAfterARestartAreNotTouched() throws Exception {
+        MeshReactor r = reactor(config(CryptMode.REQUIRE, List.of()));
+        r.scan(0);
+        int adds = peers.calls.size();
+        String descC = dir.descriptionText(C);
+        byte[] smsC = dir.smsBytes(C);
+        bmx7.restartKeepingTheSocket();
+        dir.removeNode(C);
+        r.scan(Bmx7Announcer.CONFIRM_AFTER_MILLIS + 100);
+        dir.writeDescription(C, descC);
+        dir.writeSms(C, smsC);
+        r.scan(Bmx7Announcer.CONFIRM_AFTER_MILLIS + 10_000);
+        assertEquals(adds, peers.calls.size(), "no peer removed or added: " + peers.calls);
+    }
+
     @Test
     void handOffsBmx7LostAreHandedAgain() throws Exception {
         MeshReactor r = reactor(config(CryptMode.PREFER, List.of()));
