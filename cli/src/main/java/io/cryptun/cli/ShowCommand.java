@@ -47,8 +47,24 @@ public final class ShowCommand implements Callable<Integer> {
         }
         List<Object> all = new ArrayList<>();
         StringBuilder text = new StringBuilder();
+        int unreachable = 0;
         for (String name : names) {
-            Map<String, Object> itf = read(name);
+            Map<String, Object> itf;
+            if (ifname != null) {
+                itf = read(name);
+            } else {
+                // As `wg show`: a socket whose daemon is gone is not an interface (wg's listing skips
+                // it), and one that cannot be read is reported without hiding the others.
+                try {
+                    itf = read(name);
+                } catch (StaleSocket e) {
+                    continue;
+                } catch (UserException e) {
+                    System.err.println(e.getMessage());
+                    unreachable++;
+                    continue;
+                }
+            }
             all.add(itf);
             if (text.length() > 0) {
                 text.append('\n');
@@ -60,19 +76,30 @@ public final class ShowCommand implements Callable<Integer> {
         } else {
             System.out.print(text);
         }
-        return 0;
+        return unreachable > 0 && all.isEmpty() ? 1 : 0;
+    }
+
+    /** The socket file is there but nothing listens: the daemon that made it has ended. */
+    static final class StaleSocket extends UserException {
+        private static final long serialVersionUID = 1L;
+
+        StaleSocket(String message) {
+            super(message);
+        }
     }
 
     private Map<String, Object> read(String name) {
         Path sock = UapiServer.socketPath(socketDir, name);
         if (!Files.exists(sock)) {
-            throw new UserException("Unable to access interface " + name + ": No such file or directory");
+            throw new StaleSocket("Unable to access interface " + name + ": No such file or directory");
         }
         List<Map.Entry<String, String>> get;
         List<Map.Entry<String, String>> statLines;
         try {
             get = UapiClient.lines(UapiClient.exchange(sock, "get=1\n\n"));
             statLines = UapiClient.lines(UapiClient.exchange(sock, UapiConnection.STATS_OP + "\n\n"));
+        } catch (java.net.ConnectException e) {
+            throw new StaleSocket("Unable to access interface " + name + ": Connection refused");
         } catch (IOException e) {
             throw new UserException("Unable to access interface " + name + ": " + e.getMessage());
         }

@@ -1,0 +1,64 @@
+package io.cryptun.cli.uapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cryptun.cli.CommandRunner;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `cryptun show` without an interface, as `wg show` does it: a socket left by a daemon that has
+ * ended (nothing listens) is not an interface and hides nothing; asking for it by name is an error.
+ */
+class ShowAllInterfacesTest {
+    @TempDir
+    Path dir;
+
+    /** A socket file nobody listens on: bound, then closed (closing does not remove the file). */
+    private Path staleSocket(String ifname) throws IOException {
+        Path p = UapiServer.socketPath(dir, ifname);
+        try (ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(p));
+        }
+        assertTrue(Files.exists(p));
+        return p;
+    }
+
+    @Test
+    void aStaleSocketDoesNotHideTheLiveInterfaces() throws IOException {
+        staleSocket("ctsaa0");
+        staleSocket("ctszz0");
+        try (SocketTarget target = new SocketTarget();
+                UapiServer live = UapiServer.start(dir, "ctsmm0", new UapiProtocol(target, 10), s -> { }, () -> { })) {
+            CommandRunner.Result text = CommandRunner.run("", "show", "--socket-dir", dir.toString());
+            assertEquals(0, text.exitCode(), text.stderr());
+            assertTrue(text.stdout().contains("interface: ctsmm0"), text.stdout());
+            assertFalse(text.stdout().contains("ctsaa0") || text.stdout().contains("ctszz0"), text.stdout());
+            assertEquals("", text.stderr());
+
+            CommandRunner.Result json = CommandRunner.run("", "show", "--json", "--socket-dir", dir.toString());
+            assertEquals(0, json.exitCode(), json.stderr());
+            assertTrue(json.stdout().contains("\"ctsmm0\"") && !json.stdout().contains("ctsaa0"), json.stdout());
+
+            CommandRunner.Result named = CommandRunner.run("", "show", "ctsaa0", "--socket-dir", dir.toString());
+            assertEquals(1, named.exitCode());
+            assertTrue(named.stderr().contains("Unable to access interface ctsaa0: Connection refused"), named.stderr());
+        }
+    }
+
+    @Test
+    void onlyStaleSocketsShowNothingAndSucceed() throws IOException {
+        staleSocket("ctsaa1");
+        CommandRunner.Result r = CommandRunner.run("", "show", "--socket-dir", dir.toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("", r.stdout());
+    }
+}
