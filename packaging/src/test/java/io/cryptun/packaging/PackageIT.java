@@ -121,7 +121,7 @@ class PackageIT {
         assertVersionOrder(earlierCommit, version);
         assertVersionOrder(version, laterCommit);
         // the time is the commit's (when built from git), so rebuilding a commit gives its version again
-        ExecResult git = Processes.run("git", "log", "-1", "--format=%cd.g%h", "--date=format-local:%Y%m%d%H%M%S");
+        ExecResult git = Processes.run("env", "TZ=UTC", "git", "log", "-1", "--format=%cd.g%h", "--date=format-local:%Y%m%d%H%M%S");
         if (git.exitCode() == 0 && !git.stdout().isBlank()) {
             assertTrue(version.endsWith("~SNAPSHOT." + git.stdout().strip()), version + " vs HEAD " + git.stdout());
         }
