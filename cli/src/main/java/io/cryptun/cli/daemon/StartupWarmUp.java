@@ -46,13 +46,18 @@ public final class StartupWarmUp {
 
     /**
      * What a warm-up runs, in this thread: {@code handshakes} in-memory handshakes with packets
-     * both ways, then datagrams between two UDP sockets of the native transport on loopback (its
+     * both ways, as many TCP super-packets split and merged again ({@link OffloadWarmUp}), then datagrams between two UDP sockets of the native transport on loopback (its
      * send batching and receive path, and the buffer allocator's first use, which would otherwise
      * fall on the first real packet). Returns the loopback datagrams that arrived (0 where loopback
      * is down, as in a fresh namespace: the sending side was exercised all the same).
      */
     public static int runAll(int handshakes, String backend) {
         DeviceWarmUp.run(handshakes, 16, backend);
+        try {
+            OffloadWarmUp.run(handshakes);
+        } catch (java.io.IOException | io.cryptun.tun.offload.GsoSplitException e) {
+            throw new IllegalStateException("offload warm-up: " + e.getMessage(), e);
+        }
         return Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true")) ? loopbackDatagrams(handshakes * 8) : 0;
     }
 

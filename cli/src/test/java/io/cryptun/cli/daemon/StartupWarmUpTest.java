@@ -18,6 +18,20 @@ class StartupWarmUpTest {
         assertTrue(received > 0 && received <= 32, "loopback datagrams received: " + received);
     }
 
+    /**
+     * The offload part splits real TSO super-packets and merges the segments back: every byte comes
+     * out, as super-packets (so the checksums it made were right and the coalescer merged them).
+     */
+    @Test
+    void theOffloadPartSplitsAndMergesATcpStream() throws Exception {
+        OffloadWarmUp.Result r = OffloadWarmUp.run(10);
+        assertEquals(0, r.checksumFailures());
+        // each super-packet's 44 segments merge back into one
+        assertEquals(10, r.superPacketsWritten(), r.toString());
+        long payload = 10L * 44 * 1380;
+        assertTrue(r.bytesWritten() >= payload && r.bytesWritten() <= payload + 10 * (10 + 40), r.toString());
+    }
+
     /** The warm-up started with the process is the one the interface waits for, when it warms the same backend. */
     @Test
     void anInterfaceTakesTheEarlyWarmUpOfItsBackend() throws InterruptedException {
