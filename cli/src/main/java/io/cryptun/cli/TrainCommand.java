@@ -13,13 +13,14 @@ import picocli.CommandLine.Option;
  * ({@link StartupWarmUp}: in-memory handshakes and packets, UDP on loopback), longer, and the TUN
  * library's calls (the driver's feature query, which needs no privilege); it creates no device.
  */
-@Command(name = "train", hidden = true,
-        description = "Exercise the packet path without a network (the launcher's ahead-of-time cache training run).")
+@Command(name = "train",
+        description = "Record the ahead-of-time cache interface daemons start from (JDK 25 and later; the package"
+                + " does it at install, a daemon that finds none does it in the background). Creates no device.")
 public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--handshakes", defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--handshakes", hidden = true, defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
     int handshakes;
 
-    @Option(names = "--crypto", defaultValue = "auto", description = "ChaCha20-Poly1305 backend (default: ${DEFAULT-VALUE})")
+    @Option(names = "--crypto", hidden = true, defaultValue = "auto", description = "ChaCha20-Poly1305 backend (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Override

@@ -61,8 +61,10 @@ class PackageIT {
             Files.createDirectories(root.resolve(d));
         }
         Files.createFile(root.resolve("var/lib/dpkg/status"));
-        // the root has no Java or iproute2 of its own: their absence is not what is tested here
-        ExecResult r = Processes.run(List.of("dpkg", "--root=" + root, "--force-depends", "--force-not-root", "-i",
+        // the root has no Java or iproute2 of its own: their absence is not what is tested here; nor a
+        // shell, so the maintainer scripts run outside it, told where the root is (DPKG_ROOT)
+        ExecResult r = Processes.run(List.of("dpkg", "--root=" + root, "--force-depends", "--force-not-root",
+                "--force-script-chrootless", "-i",
                 deb.toString()), Duration.ofSeconds(120));
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
     }
@@ -74,6 +76,24 @@ class PackageIT {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * The launcher's caches, made at run time in /var/cache/cryptun, go with a purge, in the root
+     * the package was installed into and nowhere else.
+     */
+    @Test
+    void aPurgeRemovesTheLaunchersCaches() throws IOException {
+        Path cache = root.resolve("var/cache/cryptun");
+        Files.createDirectories(cache);
+        Files.writeString(cache.resolve("daemon-jdk25-1.aot"), "cache");
+        Path hostCache = Path.of("/var/cache/cryptun");
+        boolean hostHadOne = Files.exists(hostCache);
+        ExecResult r = Processes.run(List.of("dpkg", "--root=" + root, "--force-depends", "--force-not-root",
+                "--force-script-chrootless", "--purge", "cryptun"), Duration.ofSeconds(120));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertFalse(Files.exists(cache), "the caches are purged");
+        assertEquals(hostHadOne, Files.exists(hostCache), "the system's own cache is not touched");
     }
 
     @Test
