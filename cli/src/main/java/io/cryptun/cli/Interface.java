@@ -3,13 +3,18 @@ package io.cryptun.cli;
 import io.cryptun.cli.daemon.Daemon;
 import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.daemon.TunOffloads;
+import io.cryptun.cli.process.Readiness;
+import io.cryptun.cli.process.SdNotify;
+import io.cryptun.cli.process.Signals;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
+import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.tun.TunDevice;
 import io.cryptun.tun.TunException;
 import java.io.IOException;
 import java.net.BindException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running interface as the command line starts it: TUN device, daemon and userspace-API
@@ -22,6 +27,7 @@ public final class Interface implements AutoCloseable {
     private volatile UapiServer server;
     private volatile MetricsServer metrics;
     private final Log log;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Interface(Daemon daemon, UapiProtocol uapi, Log log) {
         this.daemon = daemon;
@@ -34,12 +40,52 @@ public final class Interface implements AutoCloseable {
      * with {@link #openUapiSocket()}, so callers can finish configuring first: the socket's
      * appearance then means "ready", which scripts and tests wait for.
      */
-    public static Interface start(String ifname, int listenPort, String crypto, Log log) {
-        return start(ifname, listenPort, crypto, log, Daemon.DEFAULT_WARM_UP_HANDSHAKES);
+    public static Interface start(String ifname, int listenPort, String crypto, Log log, String metricsHostPort) {
+        return start(ifname, listenPort, crypto, log, Daemon.DEFAULT_WARM_UP_HANDSHAKES, metricsHostPort);
     }
 
-    /** As {@link #start(String, int, String, Log)}, with a start-up warm-up of that many handshakes (0: none). */
-    public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
+    /**
+     * As {@link #start(String, int, String, Log, String)}, with a start-up warm-up of that many
+     * handshakes (0: none). The crypto backend and the metrics address ({@code null}: none) are
+     * checked, and the metrics port bound, before the TUN device is created: a bad argument leaves
+     * no device behind.
+     */
+    public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes,
+                                  String metricsHostPort) {
+        checkCrypto(crypto);
+        MetricsServer metrics = null;
+        if (metricsHostPort != null) {
+            try {
+                metrics = MetricsServer.bind(metricsHostPort);
+            } catch (IOException e) {
+                throw new UserException("--metrics " + metricsHostPort + ": " + e.getMessage());
+            }
+        }
+        try {
+            Interface itf = open(ifname, listenPort, crypto, log, warmUpHandshakes);
+            if (metrics != null) {
+                metrics.serve(itf.name(), itf.daemon.device());
+                itf.metrics = metrics;
+            }
+            return itf;
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The --crypto value names a backend that works here (libsodium installed, for sodium). */
+    public static void checkCrypto(String crypto) {
+        try {
+            TransportCipher.create(crypto);
+        } catch (IllegalArgumentException | IllegalStateException | LinkageError e) {
+            throw new UserException("--crypto " + crypto + ": " + e.getMessage());
+        }
+    }
+
+    private static Interface open(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
         TunDevice tun;
         try {
             tun = TunOffloads.open(ifname, !"off".equalsIgnoreCase(System.getenv("CRYPTUN_OFFLOAD")));
@@ -60,16 +106,6 @@ public final class Interface implements AutoCloseable {
             throw e;
         }
         return new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
-    }
-
-    /** Serves Prometheus metrics on a loopback HOST:PORT. */
-    public void serveMetrics(String hostPort) {
-        try {
-            metrics = MetricsServer.start(hostPort, name(), daemon.device());
-        } catch (IOException e) {
-            close();
-            throw new UserException("--metrics " + hostPort + ": " + e.getMessage());
-        }
     }
 
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
@@ -98,12 +134,32 @@ public final class Interface implements AutoCloseable {
         return daemon.tun().name();
     }
 
-    /** Runs until the daemon stops, closing everything on SIGINT/SIGTERM. */
+    /**
+     * The interface answers on its UAPI socket: logs {@code message} and says so to systemd and to
+     * the parent of a background daemon (see {@link Readiness}).
+     */
+    public void announceReady(String message) {
+        log.info(message);
+        Readiness.announce(message);
+    }
+
+    /**
+     * Runs until the daemon stops: its socket file or device deleted, or SIGINT/SIGTERM, after
+     * which the process ends with status 0 (see {@link Signals#stopOnTermOrInt}).
+     */
     public void runUntilStopped() throws InterruptedException {
-        Thread hook = new Thread(this::close, "cryptun-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        runUntilStopped(this::close);
+    }
+
+    /** As {@link #runUntilStopped()}, with {@code stop} (which must close this interface) run on a signal or at exit. */
+    public void runUntilStopped(Runnable stop) throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "cryptun-shutdown"));
+        Signals.stopOnTermOrInt(() -> {
+            SdNotify.stopping();
+            stop.run();
+        });
         daemon.awaitStop();
-        closeServer();
+        stop.run();
     }
 
     private void closeServer() {
@@ -119,6 +175,9 @@ public final class Interface implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         closeServer();
         daemon.close();
         log.info("interface " + name() + " stopped");
