@@ -28,6 +28,8 @@ public final class Interface implements AutoCloseable {
     private volatile MetricsServer metrics;
     private final Log log;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What a signal or the JVM's exit runs: closing this interface, or more (the mesh withdraws first). */
+    private volatile Runnable stopAction = this::close;
 
     private Interface(Daemon daemon, UapiProtocol uapi, Log log) {
         this.daemon = daemon;
@@ -53,6 +55,7 @@ public final class Interface implements AutoCloseable {
     public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes,
                                   String metricsHostPort) {
         checkCrypto(crypto);
+        checkSocketFree(ifname);
         MetricsServer metrics = null;
         if (metricsHostPort != null) {
             try {
@@ -85,6 +88,15 @@ public final class Interface implements AutoCloseable {
         }
     }
 
+    /** No live daemon serves IFNAME's UAPI socket (checked again, race-free, when the socket is made). */
+    public static void checkSocketFree(String ifname) {
+        try {
+            UapiServer.checkNotInUse(UapiServer.DEFAULT_DIR, ifname);
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
     private static Interface open(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
         TunDevice tun;
         try {
@@ -105,7 +117,9 @@ public final class Interface implements AutoCloseable {
             closeQuietly(tun);
             throw e;
         }
-        return new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
+        Interface itf = new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
+        itf.handleStopSignals();
+        return itf;
     }
 
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
@@ -115,6 +129,11 @@ public final class Interface implements AutoCloseable {
         } catch (IOException e) {
             close();
             throw new UserException("cannot create the UAPI socket: " + e.getMessage());
+        }
+        if (closed.get()) {
+            // a signal stopped it while it started: no socket may outlive it
+            closeServer();
+            throw new UserException("interface " + name() + " was stopped while starting");
         }
     }
 
@@ -153,13 +172,22 @@ public final class Interface implements AutoCloseable {
 
     /** As {@link #runUntilStopped()}, with {@code stop} (which must close this interface) run on a signal or at exit. */
     public void runUntilStopped(Runnable stop) throws InterruptedException {
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "cryptun-shutdown"));
-        Signals.stopOnTermOrInt(() -> {
-            SdNotify.stopping();
-            stop.run();
-        });
+        stopAction = stop;
         daemon.awaitStop();
         stop.run();
+    }
+
+    /**
+     * From the moment the device exists: a signal or the JVM's exit runs the stop action, so the
+     * device and socket go away, and SIGTERM ends the process with status 0, even when it comes
+     * before {@link #runUntilStopped} (say, right after systemd heard READY=1).
+     */
+    private void handleStopSignals() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAction.run(), "cryptun-shutdown"));
+        Signals.stopOnTermOrInt(() -> {
+            SdNotify.stopping();
+            stopAction.run();
+        });
     }
 
     private void closeServer() {

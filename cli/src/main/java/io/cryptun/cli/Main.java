@@ -110,6 +110,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         }
         // checked here too, so that a mistake is reported before a second JVM starts
         Interface.checkCrypto(crypto);
+        Interface.checkSocketFree(ifname);
         if (metrics != null) {
             try {
                 MetricsServer.address(metrics);
