@@ -64,6 +64,18 @@ public final class Log implements EventLog {
         System.err.println(format(level, message));
     }
 
+    /**
+     * A line that says what it is by itself, such as a config file's "FILE:LINE: warning: ..."
+     * (compiler style, as the parser words them): written as it is, with only the journal's
+     * priority in front, so the word "warning" appears once.
+     */
+    public void plain(Level level, String line) {
+        if (threshold == null || level.ordinal() > threshold.ordinal()) {
+            return;
+        }
+        System.err.println((journal ? priority(level) : "") + line);
+    }
+
     /** One log line as it is written, without the line end. */
     String format(Level level, String message) {
         String tag = switch (level) {

@@ -6,6 +6,7 @@ import io.cryptun.cli.config.InterfaceSection;
 import io.cryptun.cli.config.WgConfig;
 import io.cryptun.cli.daemon.ConfigApplier;
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.device.EventLog;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ public final class UpCommand implements Callable<Integer> {
         // everything that can be checked is, before the TUN device exists
         WgConfig cfg;
         try {
-            cfg = WgConfig.parse(config, log::warn);
+            cfg = WgConfig.parse(config, w -> log.plain(EventLog.Level.WARN, w));
         } catch (ConfigException e) {
             throw new UserException(e.getMessage());
         }
@@ -50,7 +51,7 @@ public final class UpCommand implements Callable<Integer> {
         InterfaceSection iface = cfg.iface();
         if (!iface.dns().isEmpty() || iface.table().isPresent() || !iface.preUp().isEmpty() || !iface.postUp().isEmpty()
                 || !iface.preDown().isEmpty() || !iface.postDown().isEmpty() || iface.saveConfig()) {
-            log.warn(config + ": DNS, Table, PreUp/PostUp/PreDown/PostDown and SaveConfig are "
+            log.plain(EventLog.Level.WARN, config + ": warning: DNS, Table, PreUp/PostUp/PreDown/PostDown and SaveConfig are "
                     + "wg-quick keys and are ignored here; use WG_QUICK_USERSPACE_IMPLEMENTATION=cryptun wg-quick up");
         }
         List<String> request;

@@ -25,7 +25,11 @@ public final class SdNotify {
     }
 
     private static void send(String message) {
-        String socket = System.getenv(ENV);
+        send(System.getenv(ENV), message);
+    }
+
+    /** Sends {@code message} to {@code socket} as NOTIFY_SOCKET names it; null or empty: nowhere. */
+    static void send(String socket, String message) {
         // vsock: addresses (VMs) are not supported: nothing to say there
         if (socket == null || socket.isEmpty() || !(socket.startsWith("/") || socket.startsWith("@"))) {
             return;
