@@ -19,6 +19,12 @@
 #                    underlay interfaces: each hop's median, in <impl>-pinghops-r<round>.txt
 #   handshake        HS_RUNS x: peer removed and re-added on both sides, then one ping: its RTT
 #                    includes the whole handshake (the packet waits for it)
+#   coldstart        (not in the default set) fresh daemons on both sides, configured with `wg set`
+#                    as soon as their sockets appear, one ping at once (its RTT includes the handshake
+#                    and whatever the fresh process still has to load or compile), then iperf3 TCP for
+#                    COLD_SECONDS with per-second goodput: first-2-s / last-3-s ratio, daemon CPU in
+#                    the whole cold run, then idle RSS after IDLE_SETTLE s. Runs before the warmed-up
+#                    phase of each round, with its own daemons.
 # Per implementation and round also: idle RSS with one peer (both daemons, after IDLE_SETTLE s,
 # before any traffic) and peak RSS (VmHWM, after the tests). Finally, once per implementation: idle
 # RSS with PEERS configured (default 10000, random keys, one /32 and one /128 each, `wg setconf`).
@@ -48,6 +54,7 @@ TESTS=${TESTS:-"tcp1 tcp4 udp1392 udp64 ping handshake"}
 IMPLS=${IMPLS:-"wireguard-go cryptun"}
 WARMUP=${WARMUP:-3} HS_RUNS=${HS_RUNS:-5} PING_COUNT=${PING_COUNT:-200} IDLE_SETTLE=${IDLE_SETTLE:-5}
 PEERS=${PEERS:-10000}
+COLD_SECONDS=${COLD_SECONDS:-10}
 CRYPTUN_OPTS=${CRYPTUN_OPTS:-}
 MVN=${MVN:-mvn -B -q -o}
 OUT=${OUT:-$ROOT/benchmarks/results/e2e-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -349,6 +356,56 @@ daemon_info() { # pid -> one line: the binary and, for java, its version
     if [[ $exe == */java ]]; then echo "$exe ($("$exe" -version 2>&1 | head -1))"; else echo "$exe"; fi
 }
 
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# fresh daemons, configured at once, used at once: what a user meets after `wg-quick up` or a restart
+coldstart_phase() { # round impl
+    local round=$1 impl=$2 pa pb t0 o t j c1
+    log "round $round: $impl cold start"
+    record "$round" "$impl" env loadavg_1m "$(cut -d' ' -f1 /proc/loadavg)"
+    start_iperf_server
+    t0=$(date +%s%N)
+    start_daemon "$impl" "$NS_A" "$IF_A" "$OUT/$impl-A-cold-r$round.log" || die "$impl did not start in $NS_A"
+    pa=$DAEMON_PID
+    start_daemon "$impl" "$NS_B" "$IF_B" "$OUT/$impl-B-cold-r$round.log" || die "$impl did not start in $NS_B"
+    pb=$DAEMON_PID
+    record "$round" "$impl" coldstart sockets_ms "$(ms_since "$t0")"
+    configure_pair
+    record "$round" "$impl" coldstart configured_ms "$(ms_since "$t0")"
+    if o=$(inA ping -n -c1 -W5 "$T4_B" 2>&1); then
+        t=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$o")
+        record "$round" "$impl" coldstart first_ping_ms "$t"
+    else
+        record "$round" "$impl" coldstart failed 1
+    fi
+    j=$OUT/$impl-coldstart-r$round.json
+    if run_waiting timeout $((COLD_SECONDS + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -J -i 1 -t "$COLD_SECONDS" >"$j" 2>"$j.err"; then
+        c1=$(cpu_ticks "$pa" "$pb")
+        python3 - "$j" "$round" "$impl" >>"$RAW" <<'PY'
+import json, sys
+path, rnd, impl = sys.argv[1:4]
+d = json.load(open(path))
+per_s = [iv["sum"]["bits_per_second"] / 1e6 for iv in d["intervals"]]
+for i, v in enumerate(per_s):
+    print(f"{rnd}\t{impl}\tcoldstart\ttcp_s{i + 1}_mbps\t{v:.1f}")
+if len(per_s) >= 5:
+    first2 = sum(per_s[:2]) / 2
+    last3 = sum(per_s[-3:]) / 3
+    print(f"{rnd}\t{impl}\tcoldstart\ttcp_first2s_mbps\t{first2:.1f}")
+    print(f"{rnd}\t{impl}\tcoldstart\ttcp_last3s_mbps\t{last3:.1f}")
+    print(f"{rnd}\t{impl}\tcoldstart\ttcp_first2_over_last3\t{first2 / last3 if last3 else float('nan'):.3f}")
+PY
+        record "$round" "$impl" coldstart cpu_s_start_to_end "$(awk -v t="$c1" -v hz="$HZ" 'BEGIN{printf "%.2f", t/hz}')"
+    else
+        record "$round" "$impl" coldstart tcp_failed 1
+    fi
+    run_waiting sleep "$IDLE_SETTLE"
+    record "$round" "$impl" coldstart idle_rss_mb_after "$(max_mb VmRSS "$pa" "$pb")"
+    stop_pid "$IPERF_PID"
+    stop_pid "$pa"; stop_pid "$pb"
+    rm -f "$SOCKDIR/$IF_A.sock" "$SOCKDIR/$IF_B.sock"
+}
+
 # one implementation, one round: up, tests, down
 run_phase() { # round impl
     local round=$1 impl=$2 pa pb
@@ -373,6 +430,7 @@ run_phase() { # round impl
     fi
     for test in $TESTS; do
         case $test in
+            coldstart) continue ;;
             tcp1|tcp4|udp1392|udp64) iperf_test "$round" "$impl" "$test" "$pa" "$pb" ;;
             ping) ping_test "$round" "$impl" ;;
             pinghops) pinghops_test "$round" "$impl" ;;
@@ -432,7 +490,13 @@ PY
 setup_underlay
 log "namespaces $NS_A/$NS_B up; results in $OUT"
 for round in $(seq 1 "$RUNS"); do
-    for impl in $IMPLS; do run_phase "$round" "$impl"; done
+    if [[ " $TESTS " == *" coldstart "* ]]; then
+        for impl in $IMPLS; do coldstart_phase "$round" "$impl"; done
+    fi
+    warm=${TESTS//coldstart/}
+    if [[ -n ${warm// /} ]]; then
+        for impl in $IMPLS; do run_phase "$round" "$impl"; done
+    fi
 done
 if ((PEERS > 0)); then
     for impl in $IMPLS; do many_peers_phase "$impl"; done

@@ -124,6 +124,7 @@ public final class Interface implements AutoCloseable {
 
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
     public void openUapiSocket() {
+        daemon.awaitWarmUp();
         try {
             server = UapiServer.start(UapiServer.DEFAULT_DIR, name(), uapi, log::info, daemon::close);
         } catch (IOException e) {

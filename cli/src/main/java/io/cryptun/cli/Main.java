@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             PubKeyCommand.class,
             GenPskCommand.class,
             ShowCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements java.util.concurrent.Callable<Integer> {
@@ -52,8 +53,70 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     String metrics;
 
     public static void main(String[] args) {
+        // Netty 4.2 asks Flight Recorder whether its buffer events are on at the first buffer it
+        // allocates: that loads and sets up JFR (~100-250 ms, 16 annotation proxies) on the first
+        // packet's path, and JFR event classes cannot be in the ahead-of-time cache.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
+        if (runsAnInterfaceHere(args)) {
+            io.cryptun.cli.daemon.StartupWarmUp.beginEarly(cryptoOption(args));
+        }
         quietLibraries();
         System.exit(run(args));
+    }
+
+    /**
+     * Whether this process will run an interface itself: `up`, `demo`, or the interface form in the
+     * foreground (the background form's parent only starts the daemon process). A guess from the
+     * words alone, before parsing, so the warm-up can start at once; a wrong guess costs a short-lived
+     * thread.
+     */
+    static boolean runsAnInterfaceHere(String[] args) {
+        boolean foreground = "1".equals(System.getenv("WG_PROCESS_FOREGROUND"))
+                || java.util.Arrays.asList(args).contains("-f") || java.util.Arrays.asList(args).contains("--foreground");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-f") || a.equals("--foreground")) {
+                continue;
+            } else if (a.equals("--crypto") || a.equals("--metrics")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                switch (a) {
+                    case "up":
+                    case "demo":
+                        return true;
+                    case "mesh":
+                    case "genkey":
+                    case "pubkey":
+                    case "genpsk":
+                    case "show":
+                    case "train":
+                    case "help":
+                        return false;
+                    default:
+                        return foreground;
+                }
+            } else if (a.startsWith("--crypto=") || a.startsWith("--metrics=")) {
+                continue;
+            } else {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The --crypto value among the words, or "auto". */
+    static String cryptoOption(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--crypto") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--crypto=")) {
+                return args[i].substring("--crypto=".length());
+            }
+        }
+        return "auto";
     }
 
     /**
@@ -61,8 +124,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * (a namespace without interfaces, say). Our own log says what matters, in one line.
      */
     static void quietLibraries() {
-        java.util.logging.Logger.getLogger("io.netty").setLevel(java.util.logging.Level.OFF);
+        NETTY_LOGGER.setLevel(java.util.logging.Level.OFF);
     }
+
+    /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger NETTY_LOGGER = java.util.logging.Logger.getLogger("io.netty");
 
     /** Runs the command line and returns the exit code (tests call this directly). */
     public static int run(String... args) {

@@ -70,7 +70,14 @@ public final class ManPage {
         file(sb, "/var/run/wireguard/IFNAME.sock", "the userspace API socket (mode 0600); deleting it stops the interface.");
         file(sb, "/etc/wireguard/IFNAME.conf", "the configuration cryptun@IFNAME.service starts with.");
         file(sb, "/lib/systemd/system/cryptun@.service", "the systemd unit (Type=notify): systemctl enable --now cryptun@wg0.");
-
+        file(sb, "/lib/systemd/system/cryptun-mesh@.service", "the systemd unit of a mesh node: runs cryptun mesh IFNAME"
+                + " @/etc/cryptun/IFNAME.conf after bmx7.service, which it starts, and is stopped and restarted with bmx7.service"
+                + " (when that unit exists), restarting on failure: cp /etc/cryptun/mesh.conf.example /etc/cryptun/ct0.conf,"
+                + " edit it, then systemctl enable --now cryptun-mesh@ct0.");
+        file(sb, "/etc/cryptun/IFNAME.conf", "the options of cryptun mesh IFNAME for cryptun-mesh@IFNAME.service, written as on the"
+                + " command line, one or more per line; # starts a comment (the unit passes the file as an @FILE argument).");
+        file(sb, "/etc/cryptun/mesh.conf.example", "a commented example of IFNAME.conf.");
+        file(sb, "/etc/cryptun/IFNAME.key", "the private key of cryptun mesh IFNAME (mode 0600), created on the first start.");
         sb.append(".SH EXIT STATUS\n0 on success, and when stopped by SIGTERM or SIGINT; 1 on an error; 2 on a command line"
                 + " error, including a word that reads as a command given as IFNAME.\n");
         sb.append(".SH SEE ALSO\n.BR wg (8),\n.BR wg\\-quick (8),\n.BR systemd.service (5)\n");

@@ -4,7 +4,6 @@ import io.cryptun.cli.Log;
 import io.cryptun.cli.uapi.UapiTarget;
 import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.device.Device;
-import io.cryptun.noise.device.DeviceWarmUp;
 import io.cryptun.noise.device.HandshakeQueue;
 import io.cryptun.noise.device.PacketSink;
 import io.cryptun.noise.device.Protocol;
@@ -49,11 +48,12 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private final boolean vnet;
     private final GsoSplitter splitter = new GsoSplitter();
     /** Handshakes the start-up warm-up runs through in memory ({@code -Dcryptun.warmup=N} sets it; 0: none). */
-    public static final int DEFAULT_WARM_UP_HANDSHAKES = Integer.getInteger("cryptun.warmup", 200);
-    private final int warmUpHandshakes;
+    public static final int DEFAULT_WARM_UP_HANDSHAKES = StartupWarmUp.DEFAULT_HANDSHAKES;
+    private final StartupWarmUp warmUp;
 
     private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, int warmUpHandshakes) {
-        this.warmUpHandshakes = warmUpHandshakes;
+        // started before the sockets and threads below, so it overlaps their set-up
+        this.warmUp = StartupWarmUp.forInterface(warmUpHandshakes, cipherBackend);
         this.device = device;
         this.tun = tun;
         this.vnet = tun.options().vnetHeader();
@@ -257,22 +257,25 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
-    private void startThreads() {
-        // ~0.4 s of one core at start (JDK 25), at low priority: the first real handshakes and
-        // packets then run compiled code instead of the interpreter (first ping with its handshake
-        // 4.5 -> 2.5 ms in the rig). -Dcryptun.warmup=0 turns it off.
-        Thread warm = new Thread(() -> {
-            try {
-                if (warmUpHandshakes > 0) {
-                    DeviceWarmUp.run(warmUpHandshakes, 16, cipherBackend);
-                }
-            } catch (RuntimeException e) {
-                log.verbose("warm-up failed (only the first handshakes are slower): " + e);
+    /**
+     * Waits (at most {@link StartupWarmUp#MAX_WAIT_MILLIS}) for the start-up warm-up, so what comes
+     * next, the interface announcing itself, means its first packets run compiled code.
+     */
+    public void awaitWarmUp() {
+        try {
+            if (!warmUp.awaitDone(StartupWarmUp.MAX_WAIT_MILLIS)) {
+                log.verbose("warm-up still running after " + StartupWarmUp.MAX_WAIT_MILLIS + " ms: going on without it");
+            } else if (warmUp.failure() != null) {
+                log.verbose("warm-up failed (only the first handshakes are slower): " + warmUp.failure());
+            } else if (warmUp.tookMillis() >= 0) {
+                log.verbose("warm-up took " + warmUp.tookMillis() + " ms");
             }
-        }, "cryptun-warmup");
-        warm.setDaemon(true);
-        warm.setPriority(Thread.MIN_PRIORITY);
-        warm.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void startThreads() {
         tunReader = named("cryptun-tun").newThread(this::readTun);
         handshakeWorker = named("cryptun-handshake").newThread(this::processHandshakes);
         timerThread = named("cryptun-timers").newThread(this::runTimers);

@@ -63,12 +63,57 @@ class LauncherIT {
             assertTrue(mesh.contains("-XX:SharedArchiveFile=" + cache.resolve("mesh-jdk25.jsa")), mesh.toString());
             assertTrue(mesh.contains("-XX:+AutoCreateSharedArchive") && !mesh.contains("-Xshare:off"), mesh.toString());
             List<String> up = javaCommandLine(25, cache, "up", "wg0", "--config", "/etc/wireguard/wg0.conf");
-            assertTrue(up.contains("-Xshare:off") && up.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), up.toString());
+            assertTrue(up.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), up.toString());
+            List<String> up17 = javaCommandLine(17, cache, "up", "wg0", "--config", "/etc/wireguard/wg0.conf");
+            assertTrue(up17.contains("-Xshare:off"), up17.toString());
             List<String> old = javaCommandLine(17, cache, "mesh", "ct0");
             assertTrue(old.contains("-Xshare:off"), "JDK 17 cannot create the archive by itself: " + old);
         } finally {
             try (var s = Files.walk(cache)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /**
+     * An interface daemon on JDK 25 and later starts from the JDK's ahead-of-time cache, recorded by
+     * `cryptun train` in CRYPTUN_CACHE_DIR with the daemon's own JVM options (the JVM refuses a cache
+     * made with others), and only for the jar it was made for: another jar starts without it and
+     * records its own in the background. JDK 17 has none.
+     */
+    @Test
+    void anInterfaceDaemonOnJdk25StartsFromItsAheadOfTimeCache() throws Exception {
+        Path cache = Files.createTempDirectory("ctlauncher-aot");
+        Path java25 = Files.createTempDirectory("ctlauncher-java25");
+        Path jar = Path.of("/dev/null");
+        try {
+            List<String> train = javaCommandLine(25, cache, jar, java25, "train");
+            String output = train.stream().filter(a -> a.startsWith("-XX:AOTCacheOutput=")).findFirst().orElse(null);
+            assertTrue(output != null, "the training run records a cache: " + train);
+            assertTrue(train.containsAll(DAEMON_MEMORY_OPTIONS.subList(0, 1)) && train.contains("-XX:+UseCompactObjectHeaders"),
+                    "the training run has the daemon's JIT and object-layout options: " + train);
+            List<Path> caches;
+            try (var s = Files.list(cache)) {
+                caches = s.filter(f -> f.getFileName().toString().matches("daemon-jdk25-[0-9]+\\.aot")).toList();
+            }
+            assertEquals(1, caches.size(), "one cache, named for the JDK and the jar: " + caches);
+            for (String[] daemon : List.of(new String[] {"-f", "wg0"}, new String[] {"up", "wg0", "--config", "/etc/wireguard/wg0.conf"})) {
+                List<String> run = javaCommandLine(25, cache, jar, java25, daemon);
+                assertTrue(run.contains("-XX:AOTCache=" + caches.get(0)), Arrays.toString(daemon) + ": " + run);
+                assertFalse(run.contains("-Xshare:off"), "the cache needs class sharing on: " + run);
+            }
+            List<String> otherJar = javaCommandLine(25, cache, Path.of("/dev/zero"), java25, "-f", "wg0");
+            assertTrue(otherJar.stream().noneMatch(a -> a.startsWith("-XX:AOTCache=")), "another jar, not this cache: " + otherJar);
+            List<String> jdk17 = javaCommandLine(17, cache, "-f", "wg0");
+            assertTrue(jdk17.stream().noneMatch(a -> a.startsWith("-XX:AOTCache")), jdk17.toString());
+            for (String oneShot : List.of("genkey", "show", "--version")) {
+                assertTrue(javaCommandLine(25, cache, jar, java25, oneShot).stream().noneMatch(a -> a.startsWith("-XX:AOTCache")), oneShot);
+            }
+        } finally {
+            for (Path d : List.of(cache, java25)) {
+                try (var s = Files.walk(d)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
             }
         }
     }
@@ -80,15 +125,43 @@ class LauncherIT {
 
     /** As above, with a stand-in of JDK {@code major} (0: one that does not say) and that cache directory. */
     private static List<String> javaCommandLine(int major, Path cache, String... args) throws Exception {
+        return javaCommandLine(major, cache, Path.of("/dev/null"), args);
+    }
+
+    /**
+     * As above, with that jar. The stand-in records each run in a file of its own (a daemon may start
+     * a training run in the background) and writes the cache a training run asks for; the run whose
+     * command line ends with {@code args} is returned (for `train`, the one the launcher started).
+     */
+    private static List<String> javaCommandLine(int major, Path cache, Path jar, String... args) throws Exception {
         Path dir = Files.createTempDirectory("ctlauncher");
         try {
+            return javaCommandLine(major, cache, jar, dir, args);
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** As above, with the stand-in java in {@code dir} (made there once: the cache's name depends on the java binary). */
+    private static List<String> javaCommandLine(int major, Path cache, Path jar, Path dir, String... args) throws Exception {
+        try (var old = Files.list(dir)) {
+            for (Path f : old.filter(f -> f.getFileName().toString().startsWith("args.")).toList()) {
+                Files.delete(f);
+            }
+        }
+        {
             Path recorded = dir.resolve("args");
             Path fakeJava = dir.resolve("java");
             String version = major == 0 ? "" : "if [ \"$1\" = -XshowSettings:properties ]; then echo '    java.specification.version = "
                     + major + "' >&2; exit 0; fi\n";
-            Files.writeString(fakeJava, "#!/bin/sh\n" + version + "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > '"
-                    + recorded + "'\n");
+            if (!Files.exists(fakeJava)) {
+            Files.writeString(fakeJava, "#!/bin/sh\n" + version
+                    + "for a in \"$@\"; do case $a in -XX:AOTCacheOutput=*) echo cache > \"${a#*=}\";; esac;"
+                    + " printf '%s\\n' \"$a\"; done > '" + recorded + ".'$$\n");
             Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
+            }
             ProcessBuilder pb = new ProcessBuilder();
             pb.command().addAll(List.of("sh", launcher().toString()));
             pb.command().addAll(Arrays.asList(args));
@@ -96,7 +169,7 @@ class LauncherIT {
                 pb.environment().put("CRYPTUN_CACHE_DIR", cache.toString());
             }
             pb.environment().put("CRYPTUN_JAVA", fakeJava.toString());
-            pb.environment().put("CRYPTUN_JAR", "/dev/null");
+            pb.environment().put("CRYPTUN_JAR", jar.toString());
             pb.redirectErrorStream(true);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -105,11 +178,17 @@ class LauncherIT {
                 fail("the launcher did not finish: " + out);
             }
             assertEquals(0, p.exitValue(), out);
-            return Files.readAllLines(recorded);
-        } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            try (var runs = Files.list(dir)) {
+                for (Path run : runs.filter(f -> f.getFileName().toString().startsWith("args.")).toList()) {
+                    List<String> lines = Files.readAllLines(run);
+                    if (lines.size() >= args.length
+                            && lines.subList(lines.size() - args.length, lines.size()).equals(Arrays.asList(args))) {
+                        return lines;
+                    }
+                }
             }
+            fail("java was not run with " + Arrays.toString(args) + "; launcher said: " + out);
+            return null;
         }
     }
 

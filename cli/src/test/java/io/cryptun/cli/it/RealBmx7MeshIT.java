@@ -443,6 +443,7 @@ class RealBmx7MeshIT {
                 long held = ms(t0);
                 MeshLab.await("restart " + i + ": A's bmx7 holds C's new description with the record and both offers",
                         Duration.ofSeconds(60), () -> {
+                            lab.tendBmx7();
                             io.cryptun.routing.bmx7.Bmx7Description d = a.descriptionOf(c);
                             return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun")
                                     && offersIn(d).containsAll(List.of("10.99.0.0/16", "2001:db8:99::/48"));
@@ -483,6 +484,7 @@ class RealBmx7MeshIT {
             long held = ms(t0);
             assertEquals(List.of(), handoffs(a), "require: still no tunOut on A's bmx7");
             MeshLab.await("C's bmx7 holds A's new description with the record", Duration.ofSeconds(60), () -> {
+                lab.tendBmx7();
                 io.cryptun.routing.bmx7.Bmx7Description d = c.descriptionOf(a);
                 return d != null && d.descSqn() > sqnBefore && d.carriesSms("cryptun");
             });

@@ -1,0 +1,38 @@
+package io.cryptun.cli;
+
+import io.cryptun.cli.daemon.StartupWarmUp;
+import io.cryptun.tun.TunDevice;
+import io.cryptun.tun.TunException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cryptun train}: the training run the launcher records the JDK's ahead-of-time cache from
+ * (JDK 25: {@code -XX:AOTCacheOutput}), so a daemon starts with the classes of its packet path
+ * already loaded and linked and their method profiles known. It runs a daemon's start-up warm-up
+ * ({@link StartupWarmUp}: in-memory handshakes and packets, UDP on loopback), longer, and the TUN
+ * library's calls (the driver's feature query, which needs no privilege); it creates no device.
+ */
+@Command(name = "train", hidden = true, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Exercise the packet path without a network (the launcher's ahead-of-time cache training run).")
+public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--handshakes", defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
+    int handshakes;
+
+    @Option(names = "--crypto", defaultValue = "auto", description = "ChaCha20-Poly1305 backend (default: ${DEFAULT-VALUE})")
+    String crypto;
+
+    @Override
+    public Integer call() {
+        int datagrams = StartupWarmUp.runAll(handshakes, crypto);
+        String tun;
+        try {
+            tun = TunDevice.kernelFeatures().toString();
+        } catch (TunException e) {
+            tun = "unavailable (" + e.getMessage() + ")";
+        }
+        System.err.println("trained: " + handshakes + " handshakes in memory, " + datagrams
+                + " loopback datagrams; TUN features " + tun);
+        return 0;
+    }
+}

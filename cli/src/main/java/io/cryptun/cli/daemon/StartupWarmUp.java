@@ -1,0 +1,132 @@
+package io.cryptun.cli.daemon;
+
+import io.cryptun.noise.device.DeviceWarmUp;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The start-up warm-up of an interface daemon: in-memory handshakes and packets
+ * ({@link DeviceWarmUp}) and loopback datagrams until the JIT has compiled the handshake and packet path. It starts as the
+ * process starts, beside argument parsing and device creation on another core, and the interface
+ * announces itself (its UAPI socket, which wg-quick and scripts wait for) only when it is done, so the
+ * first real handshake and packet run compiled code: a user's first ping is as fast as the hundredth.
+ * Without it the first handshake runs in the interpreter (hundreds of ms on a small machine) and the
+ * first seconds of TCP share the cores with the compiler.
+ */
+public final class StartupWarmUp {
+    /** Handshakes ({@code -Dcryptun.warmup=N}; 0: none). */
+    public static final int DEFAULT_HANDSHAKES = Integer.getInteger("cryptun.warmup", 200);
+    /** The longest an interface waits for its warm-up before it announces itself anyway. */
+    public static final long MAX_WAIT_MILLIS = Long.getLong("cryptun.warmup.maxWaitMillis", 3000);
+
+    private static volatile StartupWarmUp early;
+
+    private final Thread thread;
+    private final String backend;
+    private volatile Throwable failure;
+    private volatile long tookNanos = -1;
+
+    private StartupWarmUp(int handshakes, String backend) {
+        this.backend = backend;
+        this.thread = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                runAll(handshakes, backend);
+            } catch (RuntimeException | LinkageError e) {
+                failure = e;
+            }
+            tookNanos = System.nanoTime() - t0;
+        }, "cryptun-warmup");
+        thread.setDaemon(true);
+    }
+
+    /**
+     * What a warm-up runs, in this thread: {@code handshakes} in-memory handshakes with packets
+     * both ways, then datagrams between two UDP sockets of the native transport on loopback (its
+     * send batching and receive path, and the buffer allocator's first use, which would otherwise
+     * fall on the first real packet). Returns the loopback datagrams that arrived (0 where loopback
+     * is down, as in a fresh namespace: the sending side was exercised all the same).
+     */
+    public static int runAll(int handshakes, String backend) {
+        DeviceWarmUp.run(handshakes, 16, backend);
+        return loopbackDatagrams(handshakes * 8);
+    }
+
+    private static int loopbackDatagrams(int count) {
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(1);
+        UdpTransport.Receiver counter = (buf, off, len, from) -> {
+            if (received.incrementAndGet() == count) {
+                all.countDown();
+            }
+        };
+        UdpTransport.Receiver ignore = (buf, off, len, from) -> { };
+        try (UdpTransport to = UdpTransport.open(0, counter, r -> new Thread(r, "cryptun-warmup-udp"));
+                UdpTransport from = UdpTransport.open(0, ignore, r -> new Thread(r, "cryptun-warmup-udp"))) {
+            java.net.InetSocketAddress target =
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), to.port());
+            byte[] payload = new byte[1452];
+            for (int i = 0; i < count; i++) {
+                int len = (i & 1) == 0 ? 148 : payload.length;
+                from.send(target, payload, 0, len);
+            }
+            all.await(1, TimeUnit.SECONDS);
+        } catch (java.net.BindException | IllegalStateException e) {
+            // no native transport or no port here: nothing to warm on this path
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return received.get();
+    }
+
+    /** Starts a warm-up of {@code handshakes} (none when 0) with the given cipher backend. */
+    public static StartupWarmUp begin(int handshakes, String backend) {
+        StartupWarmUp w = new StartupWarmUp(handshakes, backend);
+        if (handshakes > 0) {
+            w.thread.start();
+        }
+        return w;
+    }
+
+    /**
+     * Called first thing by a command that will run an interface in this process, before its
+     * arguments are parsed: the warm-up then overlaps everything else the start does.
+     */
+    public static void beginEarly(String backend) {
+        if (early == null && DEFAULT_HANDSHAKES > 0) {
+            early = begin(DEFAULT_HANDSHAKES, backend);
+        }
+    }
+
+    /**
+     * The warm-up for an interface about to start: the early one when it warms the same backend,
+     * else a new one of {@code handshakes}.
+     */
+    public static StartupWarmUp forInterface(int handshakes, String backend) {
+        StartupWarmUp e = early;
+        early = null;
+        if (handshakes > 0 && e != null && e.backend.equalsIgnoreCase(backend == null ? "auto" : backend)) {
+            return e;
+        }
+        return begin(handshakes, backend);
+    }
+
+    /** Waits until the warm-up is done, at most {@code maxMillis}; true when it is. */
+    public boolean awaitDone(long maxMillis) throws InterruptedException {
+        if (!thread.isAlive()) {
+            return true;
+        }
+        thread.join(Math.max(1, maxMillis));
+        return !thread.isAlive();
+    }
+
+    /** Why it stopped early, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** How long it ran, in ms, or -1 when it has not finished (or never ran). */
+    public long tookMillis() {
+        long t = tookNanos;
+        return t < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(t);
+    }
+}
