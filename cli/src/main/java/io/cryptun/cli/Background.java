@@ -1,31 +1,35 @@
 package io.cryptun.cli;
 
-import io.cryptun.cli.uapi.UapiServer;
+import io.cryptun.cli.process.Readiness;
+import io.cryptun.cli.process.SdNotify;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * `cryptun IFNAME` without -f: starts the same program again in the foreground in a new session
- * (so it survives the caller), and returns once its UAPI socket exists, as wireguard-go does, so
- * that the next command (wg setconf, in wg-quick) finds the interface ready.
+ * `cryptun IFNAME` without -f: starts the same program again in the foreground (which leaves the
+ * caller's session and, once ready, the caller's stdout and stderr) and returns only when that
+ * child says its own UAPI socket accepts connections, as wireguard-go returns with its socket
+ * listening. So the next command (wg setconf, in wg-quick) reaches this interface and no other:
+ * not a socket file left by a killed daemon, nor one another namespace's daemon owns. When the
+ * child fails, its message has gone to our stderr and its exit status is ours.
  */
 final class Background {
-    private static final long START_TIMEOUT_SECONDS = 30;
+    private static final long START_TIMEOUT_SECONDS = 60;
 
     private Background() {
     }
 
     static int start(String ifname, String crypto, String metrics) throws Exception {
-        Path sock = UapiServer.socketPath(UapiServer.DEFAULT_DIR, ifname);
         List<String> cmd = new ArrayList<>();
-        if (new File("/usr/bin/setsid").canExecute()) {
-            cmd.add("/usr/bin/setsid");
-        }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
         cmd.addAll(jvmArgs);
@@ -44,23 +48,42 @@ final class Background {
         cmd.add(ifname);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("WG_PROCESS_FOREGROUND", "1");
+        pb.environment().put(Readiness.PARENT_ENV, "1");
+        // the child is not the process a Type=notify unit started; its readiness is ours to say
+        pb.environment().remove(SdNotify.ENV);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process child = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-        while (System.nanoTime() < deadline) {
-            if (!child.isAlive()) {
-                // it printed its own one-line reason
-                return child.exitValue() == 0 ? 1 : child.exitValue();
-            }
-            if (Files.exists(sock)) {
-                return 0;
-            }
-            Thread.sleep(20);
+        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> awaitMarker(child));
+        boolean isReady;
+        try {
+            isReady = ready.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            child.destroy();
+            System.err.println("cryptun: " + ifname + " did not come up within " + START_TIMEOUT_SECONDS + " seconds");
+            return 1;
         }
-        child.destroy();
-        System.err.println("cryptun: " + ifname + " did not come up within " + START_TIMEOUT_SECONDS + " seconds");
-        return 1;
+        if (isReady) {
+            return 0;
+        }
+        // the pipe closed without the marker: the child ended, having printed its one-line reason
+        int status = child.waitFor();
+        return status == 0 ? 1 : status;
+    }
+
+    /** Reads the child's stdout until the readiness line (true) or its end (false); anything else is passed on. */
+    private static boolean awaitMarker(Process child) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.equals(Readiness.MARKER)) {
+                    return true;
+                }
+                System.out.println(line);
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

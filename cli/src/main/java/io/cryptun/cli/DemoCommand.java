@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code cryptun demo}: see {@link Demo}. */
-@Command(name = "demo", description = "Two network namespaces, cryptun on both sides (and wireguard-go on one if "
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Two network namespaces, cryptun on both sides (and wireguard-go on one if "
         + "installed), a ping through the tunnel; everything made is removed. Needs root.")
 public final class DemoCommand implements Callable<Integer> {
     @Override

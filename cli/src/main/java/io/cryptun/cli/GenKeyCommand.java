@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code cryptun genkey}: a new private key in base64, as {@code wg genkey} prints it. */
-@Command(name = "genkey", description = "Print a new private key (base64), like wg genkey.")
+@Command(name = "genkey", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Print a new private key (base64), like wg genkey.")
 public final class GenKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code cryptun genpsk}: 32 random bytes in base64, as {@code wg genpsk} prints them. */
-@Command(name = "genpsk", description = "Print a new pre-shared key (base64), like wg genpsk.")
+@Command(name = "genpsk", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Print a new pre-shared key (base64), like wg genpsk.")
 public final class GenPskCommand implements Callable<Integer> {
     @Override
     public Integer call() {

@@ -3,13 +3,18 @@ package io.cryptun.cli;
 import io.cryptun.cli.daemon.Daemon;
 import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.daemon.TunOffloads;
+import io.cryptun.cli.process.Readiness;
+import io.cryptun.cli.process.SdNotify;
+import io.cryptun.cli.process.Signals;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
+import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.tun.TunDevice;
 import io.cryptun.tun.TunException;
 import java.io.IOException;
 import java.net.BindException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running interface as the command line starts it: TUN device, daemon and userspace-API
@@ -22,6 +27,9 @@ public final class Interface implements AutoCloseable {
     private volatile UapiServer server;
     private volatile MetricsServer metrics;
     private final Log log;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** What a signal or the JVM's exit runs: closing this interface, or more (the mesh withdraws first). */
+    private volatile Runnable stopAction = this::close;
 
     private Interface(Daemon daemon, UapiProtocol uapi, Log log) {
         this.daemon = daemon;
@@ -34,12 +42,62 @@ public final class Interface implements AutoCloseable {
      * with {@link #openUapiSocket()}, so callers can finish configuring first: the socket's
      * appearance then means "ready", which scripts and tests wait for.
      */
-    public static Interface start(String ifname, int listenPort, String crypto, Log log) {
-        return start(ifname, listenPort, crypto, log, Daemon.DEFAULT_WARM_UP_HANDSHAKES);
+    public static Interface start(String ifname, int listenPort, String crypto, Log log, String metricsHostPort) {
+        return start(ifname, listenPort, crypto, log, Daemon.DEFAULT_WARM_UP_HANDSHAKES, metricsHostPort);
     }
 
-    /** As {@link #start(String, int, String, Log)}, with a start-up warm-up of that many handshakes (0: none). */
-    public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
+    /**
+     * As {@link #start(String, int, String, Log, String)}, with a start-up warm-up of that many
+     * handshakes (0: none). The crypto backend and the metrics address ({@code null}: none) are
+     * checked, and the metrics port bound, before the TUN device is created: a bad argument leaves
+     * no device behind.
+     */
+    public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes,
+                                  String metricsHostPort) {
+        checkCrypto(crypto);
+        checkSocketFree(ifname);
+        MetricsServer metrics = null;
+        if (metricsHostPort != null) {
+            try {
+                metrics = MetricsServer.bind(metricsHostPort);
+            } catch (IOException e) {
+                throw new UserException("--metrics " + metricsHostPort + ": " + e.getMessage());
+            }
+        }
+        try {
+            Interface itf = open(ifname, listenPort, crypto, log, warmUpHandshakes);
+            if (metrics != null) {
+                metrics.serve(itf.name(), itf.daemon.device());
+                itf.metrics = metrics;
+            }
+            return itf;
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The --crypto value names a backend that works here (libsodium installed, for sodium). */
+    public static void checkCrypto(String crypto) {
+        try {
+            TransportCipher.create(crypto);
+        } catch (IllegalArgumentException | IllegalStateException | LinkageError e) {
+            throw new UserException("--crypto " + crypto + ": " + e.getMessage());
+        }
+    }
+
+    /** No live daemon serves IFNAME's UAPI socket (checked again, race-free, when the socket is made). */
+    public static void checkSocketFree(String ifname) {
+        try {
+            UapiServer.checkNotInUse(UapiServer.DEFAULT_DIR, ifname);
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    private static Interface open(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes) {
         TunDevice tun;
         try {
             tun = TunOffloads.open(ifname, !"off".equalsIgnoreCase(System.getenv("CRYPTUN_OFFLOAD")));
@@ -59,17 +117,9 @@ public final class Interface implements AutoCloseable {
             closeQuietly(tun);
             throw e;
         }
-        return new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
-    }
-
-    /** Serves Prometheus metrics on a loopback HOST:PORT. */
-    public void serveMetrics(String hostPort) {
-        try {
-            metrics = MetricsServer.start(hostPort, name(), daemon.device());
-        } catch (IOException e) {
-            close();
-            throw new UserException("--metrics " + hostPort + ": " + e.getMessage());
-        }
+        Interface itf = new Interface(daemon, new UapiProtocol(daemon, Protocol.MAX_PEERS), log);
+        itf.handleStopSignals();
+        return itf;
     }
 
     /** Creates /var/run/wireguard/IFNAME.sock; deleting it later stops the interface. */
@@ -80,6 +130,11 @@ public final class Interface implements AutoCloseable {
         } catch (IOException e) {
             close();
             throw new UserException("cannot create the UAPI socket: " + e.getMessage());
+        }
+        if (closed.get()) {
+            // a signal stopped it while it started: no socket may outlive it
+            closeServer();
+            throw new UserException("interface " + name() + " was stopped while starting");
         }
     }
 
@@ -99,12 +154,41 @@ public final class Interface implements AutoCloseable {
         return daemon.tun().name();
     }
 
-    /** Runs until the daemon stops, closing everything on SIGINT/SIGTERM. */
+    /**
+     * The interface answers on its UAPI socket: logs {@code message} and says so to systemd and to
+     * the parent of a background daemon (see {@link Readiness}).
+     */
+    public void announceReady(String message) {
+        log.info(message);
+        Readiness.announce(message);
+    }
+
+    /**
+     * Runs until the daemon stops: its socket file or device deleted, or SIGINT/SIGTERM, after
+     * which the process ends with status 0 (see {@link Signals#stopOnTermOrInt}).
+     */
     public void runUntilStopped() throws InterruptedException {
-        Thread hook = new Thread(this::close, "cryptun-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        runUntilStopped(this::close);
+    }
+
+    /** As {@link #runUntilStopped()}, with {@code stop} (which must close this interface) run on a signal or at exit. */
+    public void runUntilStopped(Runnable stop) throws InterruptedException {
+        stopAction = stop;
         daemon.awaitStop();
-        closeServer();
+        stop.run();
+    }
+
+    /**
+     * From the moment the device exists: a signal or the JVM's exit runs the stop action, so the
+     * device and socket go away, and SIGTERM ends the process with status 0, even when it comes
+     * before {@link #runUntilStopped} (say, right after systemd heard READY=1).
+     */
+    private void handleStopSignals() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAction.run(), "cryptun-shutdown"));
+        Signals.stopOnTermOrInt(() -> {
+            SdNotify.stopping();
+            stopAction.run();
+        });
     }
 
     private void closeServer() {
@@ -120,6 +204,9 @@ public final class Interface implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         closeServer();
         daemon.close();
         log.info("interface " + name() + " stopped");

@@ -1,5 +1,9 @@
 package io.cryptun.cli;
 
+import io.cryptun.cli.daemon.MetricsServer;
+import io.cryptun.cli.process.JournalStream;
+import io.cryptun.cli.process.Readiness;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +19,9 @@ import picocli.CommandLine.Command;
             // one element per paragraph: picocli wraps each to the terminal, and breaks between them
             "As a userspace WireGuard implementation (like wireguard-go): cryptun [-f] IFNAME creates the"
                 + " TUN device and /var/run/wireguard/IFNAME.sock for wg(8) and wg-quick(8), and runs in the"
-                + " background unless -f is given. Removing the socket or the device stops it."},
+                + " background unless -f is given: it returns once the interface answers on its socket, with"
+                + " its standard output and error let go. Removing the socket or the device stops it, and so"
+                + " do SIGTERM and SIGINT (exit status 0)."},
         subcommands = {
             UpCommand.class,
             MeshCommand.class,
@@ -39,7 +45,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     boolean foreground;
 
     @CommandLine.Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @CommandLine.Option(names = "--metrics", paramLabel = "HOST:PORT",
@@ -132,12 +138,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            // under systemd, the journal files these lines as errors
+            String priority = JournalStream.isStderr() ? "<3>" : "";
             if (ex instanceof UserException) {
-                cmd.getErr().println(ex.getMessage());
+                cmd.getErr().println(priority + ex.getMessage());
                 return ((UserException) ex).exitCode();
             }
             // anything else is a bug or an environment problem: one line, the trace only on request
-            cmd.getErr().println("cryptun: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            cmd.getErr().println(priority + "cryptun: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
             if ("verbose".equalsIgnoreCase(System.getenv("LOG_LEVEL"))) {
                 ex.printStackTrace(cmd.getErr());
             }
@@ -152,16 +160,29 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             spec.commandLine().usage(spec.commandLine().getErr());
             return 2;
         }
+        Optional<String> refusal = CommandWords.refusal(ifname, spec.subcommands().keySet());
+        if (refusal.isPresent()) {
+            spec.commandLine().getErr().println(refusal.get());
+            return 2;
+        }
         if (foreground || "1".equals(System.getenv("WG_PROCESS_FOREGROUND"))) {
+            Readiness.detachFromSession();
             Log log = Log.fromEnvironment(ifname);
-            Interface itf = Interface.start(ifname, 0, crypto, log);
-            if (metrics != null) {
-                itf.serveMetrics(metrics);
-            }
+            Interface itf = Interface.start(ifname, 0, crypto, log, metrics);
             itf.openUapiSocket();
-            log.info("interface " + itf.name() + " is running; configure it with wg(8)");
+            itf.announceReady("interface " + itf.name() + " is running; configure it with wg(8)");
             itf.runUntilStopped();
             return 0;
+        }
+        // checked here too, so that a mistake is reported before a second JVM starts
+        Interface.checkCrypto(crypto);
+        Interface.checkSocketFree(ifname);
+        if (metrics != null) {
+            try {
+                MetricsServer.address(metrics);
+            } catch (java.io.IOException e) {
+                throw new UserException("--metrics " + metrics + ": " + e.getMessage());
+            }
         }
         return Background.start(ifname, crypto, metrics);
     }

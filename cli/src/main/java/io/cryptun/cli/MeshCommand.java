@@ -133,7 +133,7 @@ public final class MeshCommand implements Callable<Integer> {
     String smsName;
 
     @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
@@ -188,7 +188,7 @@ public final class MeshCommand implements Callable<Integer> {
         try {
             // no start-up warm-up by default: a mesh node's first tunnels come up in the background, and
             // a mesh starting together (after a power cut) would spend seconds of CPU per node on it
-            itf = Interface.start(ifname, listenPort, crypto, log, Integer.getInteger("cryptun.warmup", 0));
+            itf = Interface.start(ifname, listenPort, crypto, log, Integer.getInteger("cryptun.warmup", 0), metrics);
             itf.daemon().device().setPrivateKey(privateKey);
         } finally {
             // the device keeps its own copy
@@ -206,9 +206,6 @@ public final class MeshCommand implements Callable<Integer> {
                 }
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");
-            if (metrics != null) {
-                itf.serveMetrics(metrics);
-            }
             itf.openUapiSocket();
 
             CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources(), keyring.ids());
@@ -236,9 +233,10 @@ public final class MeshCommand implements Callable<Integer> {
                 log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
                 reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
             });
-            log.info("interface " + itf.name() + " is up, public key " + Keys.toBase64(publicKey) + ", UDP port "
-                    + itf.daemon().listenPort() + ", crypt-tun " + s.mode().optionValue() + ", bmx7 at " + bmx7Dir);
+            String upMessage = "interface " + itf.name() + " is up, public key " + Keys.toBase64(publicKey) + ", UDP port "
+                    + itf.daemon().listenPort() + ", crypt-tun " + s.mode().optionValue() + ", bmx7 at " + bmx7Dir;
             loop = ReactorLoop.start(reactor, log);
+            itf.announceReady(upMessage);
         } catch (IOException | RuntimeException e) {
             if (loop != null) {
                 loop.close();
@@ -254,10 +252,8 @@ public final class MeshCommand implements Callable<Integer> {
                 itf.close();
             }
         };
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "cryptun-shutdown"));
-        itf.daemon().awaitStop();
-        // the device went away by itself (or a signal came): withdraw from the mesh, then end
-        stop.run();
+        // the device going away by itself or a signal: withdraw from the mesh, then end with status 0
+        itf.runUntilStopped(stop);
         return 0;
     }
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  * {@code cryptun pubkey}: reads a private key (base64) on stdin and prints its public key, with
  * {@code wg pubkey}'s rules: exactly 44 characters, then only whitespace.
  */
-@Command(name = "pubkey", description = "Read a private key on stdin, print its public key, like wg pubkey.")
+@Command(name = "pubkey", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Read a private key on stdin, print its public key, like wg pubkey.")
 public final class PubKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
  * by reason, handshake events), read through the userspace API socket. Keys are never printed:
  * private key (hidden), pre-shared key (hidden), as wg does.
  */
-@Command(name = "show", description = "Show interfaces, peers and counters (all interfaces without IFNAME).")
+@Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show interfaces, peers and counters (all interfaces without IFNAME).")
 public final class ShowCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "IFNAME")
     String ifname;

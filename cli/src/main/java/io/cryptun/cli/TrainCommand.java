@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  * ({@link StartupWarmUp}: in-memory handshakes and packets, UDP on loopback), longer, and the TUN
  * library's calls (the driver's feature query, which needs no privilege); it creates no device.
  */
-@Command(name = "train",
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Record the ahead-of-time cache interface daemons start from (JDK 25 and later; the package"
                 + " does it at install, a daemon that finds none does it in the background). Creates no device.")
 public final class TrainCommand implements java.util.concurrent.Callable<Integer> {

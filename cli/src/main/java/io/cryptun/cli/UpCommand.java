@@ -6,7 +6,9 @@ import io.cryptun.cli.config.InterfaceSection;
 import io.cryptun.cli.config.WgConfig;
 import io.cryptun.cli.daemon.ConfigApplier;
 import io.cryptun.noise.allowedips.IpPrefix;
+import io.cryptun.noise.device.EventLog;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * (wg(8) keys; wg-quick's Address and MTU are applied too) and runs in the foreground until
  * SIGINT/SIGTERM or until the device is deleted.
  */
-@Command(name = "up", description = "Run interface IFNAME in the foreground with a WireGuard config file.")
+@Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Run interface IFNAME in the foreground with a WireGuard config file.")
 public final class UpCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IFNAME", description = "interface name (at most 15 characters)")
     String ifname;
@@ -26,7 +28,7 @@ public final class UpCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
@@ -35,9 +37,11 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Log log = Log.fromEnvironment(ifname);
+        // everything that can be checked is, before the TUN device exists
         WgConfig cfg;
         try {
-            cfg = WgConfig.parse(config, w -> System.err.println("Warning: " + w));
+            cfg = WgConfig.parse(config, w -> log.plain(EventLog.Level.WARN, w));
         } catch (ConfigException e) {
             throw new UserException(e.getMessage());
         }
@@ -47,13 +51,18 @@ public final class UpCommand implements Callable<Integer> {
         InterfaceSection iface = cfg.iface();
         if (!iface.dns().isEmpty() || iface.table().isPresent() || !iface.preUp().isEmpty() || !iface.postUp().isEmpty()
                 || !iface.preDown().isEmpty() || !iface.postDown().isEmpty() || iface.saveConfig()) {
-            System.err.println("Warning: " + config + ": DNS, Table, PreUp/PostUp/PreDown/PostDown and SaveConfig are "
+            log.plain(EventLog.Level.WARN, config + ": warning: DNS, Table, PreUp/PostUp/PreDown/PostDown and SaveConfig are "
                     + "wg-quick keys and are ignored here; use WG_QUICK_USERSPACE_IMPLEMENTATION=cryptun wg-quick up");
         }
-        Log log = Log.fromEnvironment(ifname);
-        Interface itf = Interface.start(ifname, iface.listenPort().orElse(0), crypto, log);
+        List<String> request;
         try {
-            ConfigApplier.apply(itf.uapi(), cfg, config.toString());
+            request = ConfigApplier.resolve(cfg, config.toString());
+        } catch (ConfigApplier.ApplyException e) {
+            throw new UserException(e.getMessage());
+        }
+        Interface itf = Interface.start(ifname, iface.listenPort().orElse(0), crypto, log, metrics);
+        try {
+            ConfigApplier.apply(itf.uapi(), request, config.toString());
             if (iface.mtu().isPresent()) {
                 IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(iface.mtu().getAsInt()));
                 itf.daemon().device().setMtu(iface.mtu().getAsInt());
@@ -63,9 +72,6 @@ public final class UpCommand implements Callable<Integer> {
             }
             IpCommand.run("link", "set", "dev", itf.name(), "up");
             itf.daemon().linkChanged();
-            if (metrics != null) {
-                itf.serveMetrics(metrics);
-            }
             itf.openUapiSocket();
         } catch (ConfigApplier.ApplyException e) {
             itf.close();
@@ -74,7 +80,7 @@ public final class UpCommand implements Callable<Integer> {
             itf.close();
             throw e;
         }
-        log.info("interface " + itf.name() + " is up, listening on UDP port " + itf.daemon().listenPort());
+        itf.announceReady("interface " + itf.name() + " is up, listening on UDP port " + itf.daemon().listenPort());
         itf.runUntilStopped();
         return 0;
     }

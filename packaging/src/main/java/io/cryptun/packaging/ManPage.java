@@ -2,6 +2,7 @@ package io.cryptun.packaging;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -60,12 +61,15 @@ public final class ManPage {
         env(sb, "CRYPTUN_JAVA", "the java binary the launcher runs (default: the newest JDK 17+ under /usr/lib/jvm).");
         env(sb, "CRYPTUN_JAR", "the cryptun jar the launcher runs (default: /usr/share/cryptun/cryptun.jar).");
         env(sb, "CRYPTUN_JAVA_OPTS", "extra options for the Java virtual machine.");
+        env(sb, "CRYPTUN_OFFLOAD", "off opens the TUN device without virtio-net headers: one packet per read and write,"
+                + " no TCP/UDP super-packets.");
+        env(sb, "CRYPTUN_UDP_GSO", "off sends each UDP datagram on its own, without segmentation offload.");
+        env(sb, "NOTIFY_SOCKET", "set by systemd for Type=notify: cryptun sends READY=1 once the interface answers.");
 
         sb.append(".SH FILES\n");
         file(sb, "/var/run/wireguard/IFNAME.sock", "the userspace API socket (mode 0600); deleting it stops the interface.");
         file(sb, "/etc/wireguard/IFNAME.conf", "the configuration cryptun@IFNAME.service starts with.");
-        file(sb, "/lib/systemd/system/cryptun@.service", "the systemd unit: systemctl enable \\-\\-now cryptun@wg0.");
-
+        file(sb, "/lib/systemd/system/cryptun@.service", "the systemd unit (Type=notify): systemctl enable --now cryptun@wg0.");
         file(sb, "/lib/systemd/system/cryptun-mesh@.service", "the systemd unit of a mesh node: runs cryptun mesh IFNAME"
                 + " @/etc/cryptun/IFNAME.conf after bmx7.service, which it starts, and is stopped and restarted with bmx7.service"
                 + " (when that unit exists), restarting on failure: cp /etc/cryptun/mesh.conf.example /etc/cryptun/ct0.conf,"
@@ -74,7 +78,8 @@ public final class ManPage {
                 + " command line, one or more per line; # starts a comment (the unit passes the file as an @FILE argument).");
         file(sb, "/etc/cryptun/mesh.conf.example", "a commented example of IFNAME.conf.");
         file(sb, "/etc/cryptun/IFNAME.key", "the private key of cryptun mesh IFNAME (mode 0600), created on the first start.");
-        sb.append(".SH EXIT STATUS\n0 on success, 1 on an error, 2 on a command line error.\n");
+        sb.append(".SH EXIT STATUS\n0 on success, and when stopped by SIGTERM or SIGINT; 1 on an error; 2 on a command line"
+                + " error, including a word that reads as a command given as IFNAME.\n");
         sb.append(".SH SEE ALSO\n.BR wg (8),\n.BR wg\\-quick (8),\n.BR systemd.service (5)\n");
         return sb.toString();
     }
@@ -116,7 +121,9 @@ public final class ManPage {
                 sb.append(" \\fI").append(text(o.paramLabel())).append("\\fR");
             }
             sb.append('\n');
-            sb.append(text(String.join(" ", describe(o.description(), o.defaultValue())))).append('\n');
+            // one description element is one line of the usage help, as it is here (the --crypt modes)
+            sb.append(describe(o.description(), o.defaultValue()).stream().map(ManPage::text)
+                    .collect(Collectors.joining("\n.br\n"))).append('\n');
         }
         for (PositionalParamSpec p : spec.positionalParameters()) {
             if (p.hidden() || p.description().length == 0) {

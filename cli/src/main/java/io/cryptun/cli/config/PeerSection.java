@@ -16,13 +16,22 @@ import java.util.Optional;
  * @param endpoint            where to send to until the peer is heard from elsewhere
  * @param allowedIps          canonical prefixes (host bits cleared), without repeats, in file order
  * @param persistentKeepalive seconds between keepalives, 0 = off, up to 65535
+ * @param endpointLine        the file line the Endpoint is on, for messages (0: unknown or none);
+ *                            not part of equality
  */
 public record PeerSection(
         byte[] publicKey,
         Optional<byte[]> presharedKey,
         Optional<Endpoint> endpoint,
         List<IpPrefix> allowedIps,
-        int persistentKeepalive) {
+        int persistentKeepalive,
+        int endpointLine) {
+
+    /** A section not read from a file. */
+    public PeerSection(byte[] publicKey, Optional<byte[]> presharedKey, Optional<Endpoint> endpoint,
+                       List<IpPrefix> allowedIps, int persistentKeepalive) {
+        this(publicKey, presharedKey, endpoint, allowedIps, persistentKeepalive, 0);
+    }
 
     public PeerSection {
         if (publicKey == null || publicKey.length != Keys.KEY_LENGTH) {

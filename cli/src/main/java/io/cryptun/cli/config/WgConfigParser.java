@@ -307,6 +307,7 @@ final class WgConfigParser {
             }
             case "endpoint" -> {
                 b.once(n, "Endpoint");
+                b.endpointLine = n;
                 String v = wgValue(n, "Endpoint", value);
                 try {
                     b.endpoint = Endpoint.parse(v);
@@ -537,6 +538,7 @@ final class WgConfigParser {
         byte[] publicKey;
         byte[] presharedKey;
         Endpoint endpoint;
+        int endpointLine;
         final Set<IpPrefix> allowedIps = new LinkedHashSet<>();
         int persistentKeepalive;
 
@@ -546,7 +548,8 @@ final class WgConfigParser {
 
         PeerSection build() {
             PeerSection section = new PeerSection(publicKey, Optional.ofNullable(presharedKey),
-                    Optional.ofNullable(endpoint), new ArrayList<>(allowedIps), persistentKeepalive);
+                    Optional.ofNullable(endpoint), new ArrayList<>(allowedIps), persistentKeepalive,
+                    endpoint == null ? 0 : endpointLine);
             Keys.zero(presharedKey);
             return section;
         }

@@ -29,16 +29,39 @@ public final class ConfigApplier {
     }
 
     public static void apply(UapiProtocol uapi, WgConfig config, String fileName) throws ApplyException {
-        List<String> lines;
+        apply(uapi, resolve(config, fileName), fileName);
+    }
+
+    /**
+     * The set request for {@code config} with its endpoints resolved, or the first endpoint that
+     * does not resolve as FILE:LINE: message. Done before anything is created.
+     */
+    public static List<String> resolve(WgConfig config, String fileName) throws ApplyException {
         try {
-            lines = toUapiLines(config);
+            return toUapiLines(config);
         } catch (UnknownHostException e) {
-            throw new ApplyException(fileName + ": " + e.getMessage());
+            int line = e instanceof EndpointException ee ? ee.line : 0;
+            throw new ApplyException(fileName + (line > 0 ? ":" + line : "") + ": " + e.getMessage());
         }
+    }
+
+    /** Sends a set request made by {@link #resolve}. */
+    public static void apply(UapiProtocol uapi, List<String> lines, String fileName) throws ApplyException {
         try {
             uapi.set(SetRequest.parse(lines));
         } catch (UapiException e) {
             throw new ApplyException(fileName + ": " + e.getMessage());
+        }
+    }
+
+    /** An endpoint that does not resolve, with its line in the file (0: unknown). */
+    public static final class EndpointException extends UnknownHostException {
+        private static final long serialVersionUID = 1L;
+        final int line;
+
+        EndpointException(String message, int line) {
+            super(message);
+            this.line = line;
         }
     }
 
@@ -59,7 +82,7 @@ public final class ConfigApplier {
                 try {
                     a = p.endpoint().get().resolve();
                 } catch (UnknownHostException e) {
-                    throw new UnknownHostException("cannot resolve endpoint '" + p.endpoint().get() + "'");
+                    throw new EndpointException("cannot resolve endpoint '" + p.endpoint().get() + "'", p.endpointLine());
                 }
                 l.add("endpoint=" + UapiProtocol.formatEndpoint(a));
             }

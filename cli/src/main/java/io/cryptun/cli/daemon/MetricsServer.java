@@ -22,8 +22,11 @@ public final class MetricsServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Listens on {@code hostPort} ("127.0.0.1:9586", "[::1]:9586"); refuses a non-loopback address. */
-    public static MetricsServer start(String hostPort, String ifname, Device device) throws IOException {
+    /**
+     * Checks {@code hostPort} ("127.0.0.1:9586", "[::1]:9586") without binding anything: HOST:PORT,
+     * a port number, a loopback address.
+     */
+    public static InetSocketAddress address(String hostPort) throws IOException {
         int colon = hostPort.lastIndexOf(':');
         if (colon < 0) {
             throw new IOException("metrics address must be HOST:PORT, e.g. 127.0.0.1:9586");
@@ -35,12 +38,27 @@ public final class MetricsServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IOException("bad metrics port in '" + hostPort + "'");
         }
+        if (port < 0 || port > 65535) {
+            throw new IOException("bad metrics port in '" + hostPort + "'");
+        }
         InetAddress addr = InetAddress.getByName(host);
         if (!addr.isLoopbackAddress()) {
             throw new IOException("metrics are served on loopback only; " + host + " is not a loopback address");
         }
-        HttpServer s = HttpServer.create(new InetSocketAddress(addr, port), 4);
-        s.createContext("/metrics", ex -> {
+        return new InetSocketAddress(addr, port);
+    }
+
+    /**
+     * Binds {@code hostPort} (see {@link #address}) and serves nothing yet: done before the TUN
+     * device exists, so a bad address or a port in use leaves nothing behind.
+     */
+    public static MetricsServer bind(String hostPort) throws IOException {
+        return new MetricsServer(HttpServer.create(address(hostPort), 4));
+    }
+
+    /** Starts serving {@code device}'s metrics on the bound address. */
+    public void serve(String ifname, Device device) {
+        server.createContext("/metrics", ex -> {
             byte[] body = render(ifname, device).getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             ex.sendResponseHeaders(200, body.length);
@@ -48,13 +66,19 @@ public final class MetricsServer implements AutoCloseable {
                 o.write(body);
             }
         });
-        s.setExecutor(Executors.newSingleThreadExecutor(r -> {
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cryptun-metrics");
             t.setDaemon(true);
             return t;
         }));
-        s.start();
-        return new MetricsServer(s);
+        server.start();
+    }
+
+    /** Binds and serves at once (tests and callers that have the device already). */
+    public static MetricsServer start(String hostPort, String ifname, Device device) throws IOException {
+        MetricsServer m = bind(hostPort);
+        m.serve(ifname, device);
+        return m;
     }
 
     public int port() {

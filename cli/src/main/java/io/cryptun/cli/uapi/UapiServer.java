@@ -77,12 +77,8 @@ public final class UapiServer implements AutoCloseable {
             // a directory owned by someone else keeps its mode
         }
         Path path = socketPath(dir, ifname);
-        if (Files.exists(path)) {
-            if (isLive(path)) {
-                throw new IOException(path + " is in use by another process (is " + ifname + " already running?)");
-            }
-            Files.delete(path);
-        }
+        checkNotInUse(dir, ifname);
+        Files.deleteIfExists(path);
         // bind inside a private directory, restrict the mode, then move it into place, so the
         // socket is never reachable with a looser mode
         Path tmpDir = Files.createTempDirectory(dir, ".cryptun-",
@@ -104,6 +100,19 @@ public final class UapiServer implements AutoCloseable {
         s.acceptor.start();
         s.watcher.start();
         return s;
+    }
+
+    /**
+     * Fails, with wireguard-go's words, when a live process serves IFNAME's socket: the directory
+     * is shared by all network namespaces, so that can be an interface of the same name elsewhere.
+     * A socket file nobody listens on (its daemon killed) is left to {@link #start} to replace.
+     */
+    public static void checkNotInUse(Path dir, String ifname) throws IOException {
+        Path path = socketPath(dir, ifname);
+        if (Files.exists(path) && isLive(path)) {
+            throw new IOException(path + ": unix socket in use (" + ifname
+                    + " is running already, perhaps in another network namespace)");
+        }
     }
 
     private static boolean isLive(Path path) {

@@ -1,0 +1,26 @@
+package io.cryptun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cryptun.noise.device.EventLog.Level;
+import org.junit.jupiter.api.Test;
+
+/** Log lines for a terminal carry a time; for the journal, the sd-daemon priority of their level instead. */
+class LogTest {
+
+    @Test
+    void journalLinesStartWithTheirPriority() {
+        Log log = new Log(Level.VERBOSE, "wg0", true);
+        assertEquals("<3>ERROR: (wg0) e", log.format(Level.ERROR, "e"));
+        assertEquals("<4>WARN: (wg0) w", log.format(Level.WARN, "w"));
+        assertEquals("<6>INFO: (wg0) i", log.format(Level.INFO, "i"));
+        assertEquals("<7>DEBUG: (wg0) d", log.format(Level.VERBOSE, "d"));
+    }
+
+    @Test
+    void terminalLinesCarryATimeAndNoPriority() {
+        String line = new Log(Level.INFO, "wg0", false).format(Level.WARN, "w");
+        assertTrue(line.matches("WARN: \\(wg0\\) \\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d w"), line);
+    }
+}
