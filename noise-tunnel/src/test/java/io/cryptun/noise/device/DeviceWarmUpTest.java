@@ -13,6 +13,8 @@ class DeviceWarmUpTest {
             assertEquals(5, r.sessions(), backend);
             // 4 packets each way per round, none lost to staging or key confirmation
             assertEquals(5 * 4 * 2, r.packetsDelivered(), backend);
+            // and the flood's kinds of junk, each dropped (7 a round), none taken for a packet
+            assertEquals(5 * 7, r.junkDropped(), backend);
         }
     }
 }
