@@ -61,6 +61,11 @@ public final class DeviceWarmUp {
                     b.send(big ? largeBack : smallBack);
                     wire.deliver(a, b);
                 }
+                // the timer thread's part, as a daemon runs it: due timers handled, deadlines rescheduled
+                // (a warm-up that never drains them leaves the scheduling code compiled for one branch,
+                // and the first real packet throws that code away)
+                a.device.tick(a.worker, a);
+                b.device.tick(b.worker, b);
                 // what a flood brings, dropped as the real ones will be: the first flood after start
                 // then meets compiled drop paths, not the interpreter, while real packets wait behind it
                 for (byte[] junk : junk(random)) {
@@ -87,6 +92,7 @@ public final class DeviceWarmUp {
             this.address = address;
             this.wire = wire;
             device = Device.builder().clock(clock).random(random).eventLog(EventLog.SILENT).inlineHandshakes(true).build();
+            device.onTimerDeadlineChanged(() -> { });
             privateKey = X25519Keys.generatePrivate(random);
             device.setPrivateKey(privateKey);
             worker = new Worker(TransportCipher.create(cipherBackend));
