@@ -73,38 +73,27 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * thread.
      */
     static boolean runsAnInterfaceHere(String[] args) {
+        java.util.List<String> words = java.util.Arrays.asList(args);
         boolean foreground = "1".equals(System.getenv("WG_PROCESS_FOREGROUND"))
-                || java.util.Arrays.asList(args).contains("-f") || java.util.Arrays.asList(args).contains("--foreground");
+                || words.contains("-f") || words.contains("--foreground");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("-f") || a.equals("--foreground")) {
-                continue;
-            } else if (a.equals("--crypto") || a.equals("--metrics")) {
+            if (a.equals("--crypto") || a.equals("--metrics")) {
                 i++;
-            } else if (!a.startsWith("-")) {
-                switch (a) {
-                    case "up":
-                    case "demo":
-                        return true;
-                    case "mesh":
-                    case "genkey":
-                    case "pubkey":
-                    case "genpsk":
-                    case "show":
-                    case "train":
-                    case "help":
-                        return false;
-                    default:
-                        return foreground;
+            } else if (a.startsWith("-")) {
+                if (!(a.equals("-f") || a.equals("--foreground") || a.startsWith("--crypto=") || a.startsWith("--metrics="))) {
+                    return false;
                 }
-            } else if (a.startsWith("--crypto=") || a.startsWith("--metrics=")) {
-                continue;
             } else {
-                return false;
+                return a.equals("up") || a.equals("demo") || (foreground && !SUBCOMMANDS.contains(a));
             }
         }
         return false;
     }
+
+    /** The subcommands' names, from the annotation above (no command-line model is built for it). */
+    private static final java.util.Set<String> SUBCOMMANDS = java.util.Arrays.stream(Main.class.getAnnotation(Command.class).subcommands())
+            .map(c -> c.getAnnotation(Command.class).name()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** The --crypto value among the words, or "auto". */
     static String cryptoOption(String[] args) {

@@ -4,6 +4,7 @@ import io.cryptun.noise.device.Protocol;
 import io.cryptun.tun.offload.GroCoalescer;
 import io.cryptun.tun.offload.GsoSplitException;
 import io.cryptun.tun.offload.GsoSplitter;
+import io.cryptun.tun.offload.SuperPackets;
 import io.cryptun.tun.offload.VirtioNetHeader;
 
 /**
@@ -16,8 +17,6 @@ import io.cryptun.tun.offload.VirtioNetHeader;
 final class OffloadWarmUp {
     private static final int MSS = 1380;
     private static final int SEGMENTS = 44;
-    private static final int IP_HEADER = 20;
-    private static final int TCP_HEADER = 20;
 
     private OffloadWarmUp() {
     }
@@ -30,7 +29,7 @@ final class OffloadWarmUp {
     static Result run(int superPackets) throws GsoSplitException, java.io.IOException {
         GsoSplitter splitter = new GsoSplitter();
         GroCoalescer coalescer = new GroCoalescer(GroCoalescer.DEFAULT_MAX_PACKETS, false);
-        byte[] read = superPacket();
+        byte[] read = SuperPackets.tcp4(new byte[] {10, 0, 0, 1}, new byte[] {10, 0, 0, 2}, MSS, SEGMENTS);
         byte[][] out = new byte[SEGMENTS][];
         int[] lengths = new int[SEGMENTS];
         byte[][] slots = new byte[GroCoalescer.DEFAULT_MAX_PACKETS][];
@@ -42,12 +41,10 @@ final class OffloadWarmUp {
         }
         long[] written = new long[1];
         GroCoalescer.TunWriter writer = (buf, off, len) -> written[0] += len;
-        int tcp = VirtioNetHeader.SIZE + IP_HEADER;
         long seq = 1;
         for (int r = 0; r < superPackets; r++) {
-            // the stream goes on: each super-packet follows the last (the sequence number is not in
-            // the pseudo-header, so the partial checksum stays right)
-            putInt(read, tcp + 4, (int) seq);
+            // the stream goes on: each super-packet follows the last
+            SuperPackets.setTcp4Sequence(read, (int) seq);
             seq += (long) MSS * SEGMENTS;
             int n = splitter.split(read, 0, read.length, out, Protocol.HEADROOM, lengths);
             for (int i = 0; i < n; i++) {
@@ -61,64 +58,5 @@ final class OffloadWarmUp {
             coalescer.flush(writer);
         }
         return new Result(written[0], coalescer.superPackets(), coalescer.checksumFailures());
-    }
-
-    /** An IPv4 TCP super-packet 10.0.0.1:1 -> 10.0.0.2:2 as a TUN device with TSO reads it. */
-    private static byte[] superPacket() {
-        int payload = MSS * SEGMENTS;
-        int ipLen = IP_HEADER + TCP_HEADER + payload;
-        byte[] b = new byte[VirtioNetHeader.SIZE + ipLen];
-        new VirtioNetHeader().flags(VirtioNetHeader.FLAG_NEEDS_CSUM).gsoType(VirtioNetHeader.GSO_TCPV4)
-                .hdrLen(IP_HEADER + TCP_HEADER).gsoSize(MSS).csumStart(IP_HEADER).csumOffset(16).writeTo(b, 0);
-        int ip = VirtioNetHeader.SIZE;
-        b[ip] = 0x45;
-        putShort(b, ip + 2, ipLen);
-        b[ip + 6] = 0x40; // don't fragment
-        b[ip + 8] = 64;
-        b[ip + 9] = 6;
-        byte[] src = {10, 0, 0, 1};
-        byte[] dst = {10, 0, 0, 2};
-        System.arraycopy(src, 0, b, ip + 12, 4);
-        System.arraycopy(dst, 0, b, ip + 16, 4);
-        putShort(b, ip + 10, ~fold(sum(b, ip, IP_HEADER)) & 0xffff);
-        int tcp = ip + IP_HEADER;
-        putShort(b, tcp, 1);
-        putShort(b, tcp + 2, 2);
-        putInt(b, tcp + 8, 1);
-        b[tcp + 12] = 0x50; // data offset: 5 words
-        b[tcp + 13] = 0x10; // ACK
-        putShort(b, tcp + 14, 65535);
-        for (int i = 0; i < payload; i++) {
-            b[tcp + TCP_HEADER + i] = (byte) i;
-        }
-        // NEEDS_CSUM: the checksum field holds the pseudo-header sum (addresses, protocol, TCP length)
-        long pseudo = sum(b, ip + 12, 8) + 6 + (TCP_HEADER + payload);
-        putShort(b, tcp + 16, fold(pseudo));
-        return b;
-    }
-
-    private static long sum(byte[] b, int off, int len) {
-        long s = 0;
-        for (int i = 0; i + 1 < len; i += 2) {
-            s += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
-        }
-        return s;
-    }
-
-    private static int fold(long s) {
-        while ((s >>> 16) != 0) {
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return (int) s;
-    }
-
-    private static void putShort(byte[] b, int at, int v) {
-        b[at] = (byte) (v >>> 8);
-        b[at + 1] = (byte) v;
-    }
-
-    private static void putInt(byte[] b, int at, int v) {
-        putShort(b, at, v >>> 16);
-        putShort(b, at + 2, v);
     }
 }
