@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cryptun.noise.crypto.Keys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,10 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * would show up as "interface ... stopped" in the output, or as the device itself).
  */
 class CommandLineTest {
-    private static final String PRIV = Keys.toBase64(new byte[] {
-        8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 64});
-    private static final String PUB = Keys.toBase64(new byte[] {
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+    private static final String PRIV = FixedKeys.PRIV;
+    private static final String PUB = FixedKeys.PUB;
 
     static Stream<Arguments> commandWords() {
         return Stream.of(

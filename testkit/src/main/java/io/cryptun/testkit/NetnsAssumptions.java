@@ -29,6 +29,20 @@ public final class NetnsAssumptions {
         return found.orElseThrow();
     }
 
+    /**
+     * Namespaces, wg, wg-quick and wireguard-go, and no WireGuard kernel module: with the module
+     * loaded wg-quick uses it and never asks a userspace implementation, so the test is skipped
+     * then (even where required: the machine is fine, the test does not apply).
+     */
+    public static void assumeWgQuickRunsUserspace() {
+        assumeNetns();
+        assumeCommand("wg");
+        assumeCommand("wg-quick");
+        assumeCommand("wireguard-go");
+        Assumptions.assumeFalse(java.nio.file.Files.exists(Path.of("/sys/module/wireguard")),
+                "the WireGuard kernel module is loaded; wg-quick would not run a userspace implementation");
+    }
+
     /** Whether missing requirements fail instead of skip. */
     public static boolean required() {
         return "true".equalsIgnoreCase(System.getenv("CI"))

@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,11 +60,8 @@ class WgQuickDaemonParityIT {
                 assertTrue(said.contains("unix socket in use"), said);
 
                 // the running interface is untouched
-                ExecResult dump = hosts.left.exec("wg", "show", ifname, "dump").requireSuccess();
-                String[] self = dump.stdout().lines().findFirst().orElseThrow().split("\t");
-                assertEquals(running.publicKey(), self[1], dump.stdout());
-                assertEquals("51820", self[2], dump.stdout());
-                assertEquals(2, dump.stdout().lines().count(), "the peer is gone: " + dump.stdout());
+                java.util.List<String> dump = assertKeyAndPort(hosts.left, ifname, running.publicKey(), "51820");
+                assertEquals(2, dump.size(), "the peer is gone: " + dump);
                 assertGone(hosts.right, ifname);
 
                 ExecResult down = wgQuick(hosts, impl, hosts.left, "down", conf);
@@ -101,10 +97,7 @@ class WgQuickDaemonParityIT {
                 ExecResult again = wgQuick(hosts, impl, hosts.left, "up", conf);
                 assertEquals(0, again.exitCode(), again.stderr());
                 // wg-quick returned, so it had configured the interface: the new daemon answers with the file's key and port
-                ExecResult dump = hosts.left.exec("wg", "show", ifname, "dump").requireSuccess();
-                String[] self = dump.stdout().lines().findFirst().orElseThrow().split("\t");
-                assertEquals(keys.publicKey(), self[1], dump.stdout());
-                assertEquals("51820", self[2], dump.stdout());
+                assertKeyAndPort(hosts.left, ifname, keys.publicKey(), "51820");
 
                 ExecResult down = wgQuick(hosts, impl, hosts.left, "down", conf);
                 assertEquals(0, down.exitCode(), down.stderr());
@@ -150,13 +143,17 @@ class WgQuickDaemonParityIT {
     }
 
     private static void assumeTools() {
-        NetnsAssumptions.assumeNetns();
-        NetnsAssumptions.assumeCommand("wg");
-        NetnsAssumptions.assumeCommand("wg-quick");
-        NetnsAssumptions.assumeCommand("wireguard-go");
-        // with the kernel module present, wg-quick uses it and never asks a userspace implementation
-        Assumptions.assumeFalse(Files.exists(Path.of("/sys/module/wireguard")),
-                "the WireGuard kernel module is loaded; wg-quick would not run cryptun");
+        NetnsAssumptions.assumeWgQuickRunsUserspace();
+    }
+
+    /** The interface answers `wg` with this key and listen port; returns `wg show dump`'s lines. */
+    private static java.util.List<String> assertKeyAndPort(Netns ns, String ifname, String publicKey, String port) {
+        ExecResult dump = ns.exec("wg", "show", ifname, "dump").requireSuccess();
+        java.util.List<String> lines = dump.stdout().lines().toList();
+        String[] self = lines.get(0).split("\t");
+        assertEquals(publicKey, self[1], dump.stdout());
+        assertEquals(port, self[2], dump.stdout());
+        return lines;
     }
 
     private static void writeConf(Path conf, TestKeys keys, int port, String peerPublicKey) throws IOException {

@@ -31,13 +31,7 @@ class WgQuickIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"subnet routes", "default route"})
     void wgQuickUpAndDownWithCryptun(String routing) throws Exception {
-        NetnsAssumptions.assumeNetns();
-        NetnsAssumptions.assumeCommand("wg");
-        NetnsAssumptions.assumeCommand("wg-quick");
-        NetnsAssumptions.assumeCommand("wireguard-go");
-        // with the kernel module present, wg-quick uses it and never asks a userspace implementation
-        Assumptions.assumeFalse(Files.exists(Path.of("/sys/module/wireguard")),
-                "the WireGuard kernel module is loaded; wg-quick would not run cryptun");
+        NetnsAssumptions.assumeWgQuickRunsUserspace();
         boolean defaultRoute = routing.equals("default route");
         if (defaultRoute) {
             Assumptions.assumeTrue(io.cryptun.testkit.Processes.findOnPath("nft").isPresent()
