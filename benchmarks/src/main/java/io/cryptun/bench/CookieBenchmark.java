@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class CookieBenchmark {
     private static final long NOW = 5_000_000_000L;
-    /** 198.18.0.1 port 51820, as Device.cookieSource lays out an IPv4 source. */
+    /** 198.18.0.1 port 51820, as LoadGuard.cookieSource lays out an IPv4 source. */
     private static final byte[] SOURCE = {(byte) 198, 18, 0, 1, (byte) (51820 >>> 8), (byte) 51820};
 
     private CookieChecker checker;

@@ -252,19 +252,19 @@ public final class Peer {
             if (oldNext != null) {
                 next = null;
                 previous = oldNext;
-                device.retireKeypair(current);
+                device.handshakes.retireKeypair(current);
             } else {
                 previous = current;
             }
-            device.retireKeypair(oldPrevious);
+            device.handshakes.retireKeypair(oldPrevious);
             current = kp;
         } else {
             Keypair oldNext = next;
             next = kp;
-            device.retireKeypair(oldNext);
+            device.handshakes.retireKeypair(oldNext);
             Keypair oldPrevious = previous;
             previous = null;
-            device.retireKeypair(oldPrevious);
+            device.handshakes.retireKeypair(oldPrevious);
         }
     }
 
@@ -279,7 +279,7 @@ public final class Peer {
             }
             Keypair old = previous;
             previous = current;
-            device.retireKeypair(old);
+            device.handshakes.retireKeypair(old);
             current = kp;
             next = null;
             return true;
@@ -288,13 +288,13 @@ public final class Peer {
 
     /** Drops every keypair and the handshake in progress, and the staged packets (key zeroing). */
     synchronized void zeroAndFlushAll() {
-        device.retireKeypair(previous);
-        device.retireKeypair(current);
-        device.retireKeypair(next);
+        device.handshakes.retireKeypair(previous);
+        device.handshakes.retireKeypair(current);
+        device.handshakes.retireKeypair(next);
         previous = null;
         current = null;
         next = null;
-        device.forgetHandshakeIndex(this);
+        device.handshakes.forgetHandshakeIndex(this);
         handshake.clear();
         flushStaged(DropReason.HANDSHAKE_TIMEOUT);
     }
@@ -311,7 +311,7 @@ public final class Peer {
 
     /** After a private key change: current sessions may not be used to send any more. */
     synchronized void expireCurrentKeypairs() {
-        device.forgetHandshakeIndex(this);
+        device.handshakes.forgetHandshakeIndex(this);
         handshake.clear();
         handshake.lastSentHandshake = device.clock.nanoTime() - Protocol.REKEY_TIMEOUT - 1_000_000_000L;
         if (current != null) {

@@ -155,7 +155,7 @@ final class PeerTimers {
         }
         if (sendKeepaliveAt <= now) {
             sendKeepaliveAt = NEVER;
-            peer.device.sendKeepalive(peer, w, out, now);
+            peer.device.outbound.sendKeepalive(peer, w, out, now);
             if (needAnotherKeepalive) {
                 needAnotherKeepalive = false;
                 long at = now + Protocol.KEEPALIVE_TIMEOUT;
@@ -165,7 +165,7 @@ final class PeerTimers {
         if (newHandshakeAt <= now) {
             newHandshakeAt = NEVER;
             peer.device.log(EventLog.Level.VERBOSE, peer + ": retrying handshake because we stopped hearing back after 15 seconds");
-            peer.device.sendHandshakeInitiation(peer, false, w, out, now);
+            peer.device.outbound.sendHandshakeInitiation(peer, false, w, out, now);
         }
         if (zeroKeyMaterialAt <= now) {
             zeroKeyMaterialAt = NEVER;
@@ -176,7 +176,7 @@ final class PeerTimers {
         if (persistentKeepaliveAt <= now) {
             persistentKeepaliveAt = NEVER;
             if (peer.persistentKeepaliveSeconds() > 0) {
-                peer.device.sendKeepalive(peer, w, out, now);
+                peer.device.outbound.sendKeepalive(peer, w, out, now);
             }
         }
         if (handshakeWantedAt <= now) {
@@ -187,7 +187,7 @@ final class PeerTimers {
             }
             peer.device.log(EventLog.Level.VERBOSE, peer + ": starting a handshake the configuration asked for");
             // as a retry: less than REKEY_TIMEOUT after another handshake message it is re-armed, not lost
-            peer.device.sendHandshakeInitiation(peer, true, w, out, now);
+            peer.device.outbound.sendHandshakeInitiation(peer, true, w, out, now);
         }
         long nextAt = Math.min(Math.min(Math.min(retransmitHandshakeAt, sendKeepaliveAt), handshakeWantedAt),
                 Math.min(Math.min(newHandshakeAt, zeroKeyMaterialAt), persistentKeepaliveAt));
@@ -218,7 +218,7 @@ final class PeerTimers {
         } else {
             peer.device.log(EventLog.Level.VERBOSE, peer + ": handshake did not complete after 5 seconds, retrying (try "
                     + (handshakeAttempts + 1) + ")");
-            peer.device.sendHandshakeInitiation(peer, true, w, out, now);
+            peer.device.outbound.sendHandshakeInitiation(peer, true, w, out, now);
         }
     }
 

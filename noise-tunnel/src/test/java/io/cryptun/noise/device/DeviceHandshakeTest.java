@@ -229,7 +229,7 @@ class DeviceHandshakeTest {
         assertEquals(1, b.sentOfType(MessageType.RESPONSE).size());
         // a fresh initiation 10 ms after the last accepted one is a flood
         net.clock.advance(seconds(5));
-        a.device.sendHandshakeInitiation(a.device.peers().get(0), false, a.worker, a, net.clock.nanoTime());
+        a.device.outbound.sendHandshakeInitiation(a.device.peers().get(0), false, a.worker, a, net.clock.nanoTime());
         net.pump();
         assertEquals(2, b.sentOfType(MessageType.RESPONSE).size());
         net.clock.advance(millis(10));
@@ -239,7 +239,7 @@ class DeviceHandshakeTest {
             pa.handshake.lastSentHandshake -= seconds(10);
         }
         net.clock.advance(millis(10)); // 20 ms after: still inside the flood window (<= 20 ms)
-        a.device.sendHandshakeInitiation(pa, false, a.worker, a, net.clock.nanoTime());
+        a.device.outbound.sendHandshakeInitiation(pa, false, a.worker, a, net.clock.nanoTime());
         net.pump();
         assertEquals(1, b.device.stats().drops(DropReason.HANDSHAKE_FLOOD));
         assertEquals(2, b.sentOfType(MessageType.RESPONSE).size());

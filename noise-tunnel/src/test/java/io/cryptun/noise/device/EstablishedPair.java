@@ -47,15 +47,15 @@ final class EstablishedPair {
         // a rekeys while b is under load: b answers with a cookie reply, a retries with mac2
         net.clock.advance(FakeClock.seconds(6));
         b.device.overrideUnderLoad(true);
-        a.device.sendHandshakeInitiation(peerOfA(), false, a.worker, a, net.clock.nanoTime());
+        a.device.outbound.sendHandshakeInitiation(peerOfA(), false, a.worker, a, net.clock.nanoTime());
         net.pump();
         b.device.overrideUnderLoad(null);
         // data on the new session and keepalives both ways
         b.sendIp(Packets.ipv4(B_TUNNEL_V4, A_TUNNEL_V4, 200));
         a.sendIp(Packets.ipv6(A_TUNNEL_V6, B_TUNNEL_V6, 8));
         net.pump();
-        b.device.sendKeepalive(peerOfB(), b.worker, b, net.clock.nanoTime());
-        a.device.sendKeepalive(peerOfA(), a.worker, a, net.clock.nanoTime());
+        b.device.outbound.sendKeepalive(peerOfB(), b.worker, b, net.clock.nanoTime());
+        a.device.outbound.sendKeepalive(peerOfA(), a.worker, a, net.clock.nanoTime());
         net.pump();
         net.onSend = d -> { };
         net.recordWire = false;

@@ -68,7 +68,7 @@ class UdpReceiveFuzzTest {
     static {
         PAIR.net.clock.advance(FakeClock.seconds(6));
         Peer b = PAIR.peerOfA();
-        PAIR.a.device.sendHandshakeInitiation(b, false, PAIR.a.worker, PAIR.a, PAIR.net.clock.nanoTime());
+        PAIR.a.device.outbound.sendHandshakeInitiation(b, false, PAIR.a.worker, PAIR.a, PAIR.net.clock.nanoTime());
         PAIR.net.dropInFlight();
         synchronized (b) {
             if (b.handshake.state != HandshakeState.INITIATION_CREATED) {
@@ -222,12 +222,12 @@ class UdpReceiveFuzzTest {
      */
     private static void forgetLoad(Device d) {
         try {
-            java.lang.reflect.Field until = Device.class.getDeclaredField("underLoadUntil");
+            java.lang.reflect.Field until = LoadGuard.class.getDeclaredField("underLoadUntil");
             until.setAccessible(true);
-            until.setLong(d, Long.MIN_VALUE);
-            java.lang.reflect.Field arrivals = Device.class.getDeclaredField("arrivalsUnderLoad");
+            until.setLong(d.loadGuard, Long.MIN_VALUE);
+            java.lang.reflect.Field arrivals = LoadGuard.class.getDeclaredField("arrivalsUnderLoad");
             arrivals.setAccessible(true);
-            ((java.util.concurrent.atomic.AtomicInteger) arrivals.get(d)).set(0);
+            ((java.util.concurrent.atomic.AtomicInteger) arrivals.get(d.loadGuard)).set(0);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("the device's load state moved", e);
         }
