@@ -67,6 +67,8 @@ public final class TunDevice implements Closeable {
     private final InFlightGuard guard = new InFlightGuard();
     /** Bytes of virtio-net header before each packet (vnet-header devices only; TUNSETVNETHDRSZ changes it). */
     private volatile int vnetHeaderSize = 10;
+    /** The offloads last accepted by {@link #trySetOffload}; none until then. */
+    private volatile Set<TunOffload> activeOffloads = Set.of();
     /** One struct ifreq for the control calls; guarded by its own monitor. */
     private final Memory ifreq = new Memory(Linux.SIZEOF_IFREQ);
 
@@ -547,6 +549,11 @@ public final class TunDevice implements Closeable {
 
     // ---------------------------------------------------------------- offloads (vnet header devices)
 
+    /** The offloads last accepted by {@link #trySetOffload} (none until then). */
+    public Set<TunOffload> offloads() {
+        return activeOffloads;
+    }
+
     /**
      * Asks the kernel to hand over packets with the given offloads (TUNSETOFFLOAD); with TSO/USO it then passes
      * up to 64 KiB super-packets that the reader must segment using the virtio-net header. An empty set turns
@@ -555,13 +562,6 @@ public final class TunDevice implements Closeable {
      * @return false if the kernel refused this combination (EINVAL), true if it is now in effect
      * @throws IllegalStateException unless opened with {@link TunOptions#withVnetHeader(boolean)}
      */
-    /** The offloads last accepted by {@link #trySetOffload} (none until then). */
-    public Set<TunOffload> offloads() {
-        return activeOffloads;
-    }
-
-    private volatile Set<TunOffload> activeOffloads = java.util.Set.of();
-
     public boolean trySetOffload(Set<TunOffload> offloads) throws TunException {
         requireVnetHeader();
         enterOrThrow();

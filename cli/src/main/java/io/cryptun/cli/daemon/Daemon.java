@@ -29,6 +29,17 @@ import java.util.concurrent.locks.LockSupport;
  * It holds no protocol logic of its own.
  */
 public final class Daemon implements AutoCloseable, UapiTarget {
+    /** Test-only: the initiator's rekey interval in seconds (5..120), for soak tests. */
+    public static final String TEST_REKEY_ENV = "CRYPTUN_TEST_REKEY_AFTER_SECONDS";
+    /** Handshakes the start-up warm-up runs through in memory ({@code -Dcryptun.warmup=N} sets it; 0: none). */
+    public static final int DEFAULT_WARM_UP_HANDSHAKES = StartupWarmUp.DEFAULT_HANDSHAKES;
+    /** Bursts of packets per wake-up: the TUN device hands over what is ready, the socket sends it at once. */
+    private static final int TUN_BURST = 16;
+    /** Only where netlink is not available. */
+    private static final long LINK_POLL_NANOS = 1_000_000_000L;
+    /** A bound on sleeping in case an unpark is missed; deadlines normally wake the thread themselves. */
+    private static final long MAX_TIMER_SLEEP_NANOS = 30_000_000_000L;
+
     private final Device device;
     private final TunDevice tun;
     private final Log log;
@@ -47,8 +58,6 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     /** Whether the TUN device speaks virtio-net headers (offloads on). */
     private final boolean vnet;
     private final GsoSplitter splitter = new GsoSplitter();
-    /** Handshakes the start-up warm-up runs through in memory ({@code -Dcryptun.warmup=N} sets it; 0: none). */
-    public static final int DEFAULT_WARM_UP_HANDSHAKES = StartupWarmUp.DEFAULT_HANDSHAKES;
     private final StartupWarmUp warmUp;
 
     private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, int warmUpHandshakes) {
@@ -62,9 +71,6 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     /** Starts the threads on an open TUN device, listening on {@code listenPort} (0: any free port). */
-    /** Test-only: the initiator's rekey interval in seconds (5..120), for soak tests. */
-    public static final String TEST_REKEY_ENV = "CRYPTUN_TEST_REKEY_AFTER_SECONDS";
-
     public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend) throws BindException {
         return start(tun, listenPort, log, cipherBackend, DEFAULT_WARM_UP_HANDSHAKES);
     }
@@ -83,7 +89,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         try {
             device.setMtu(tun.mtu());
         } catch (IOException e) {
-            device.setMtu(1420);
+            device.setMtu(Device.DEFAULT_MTU);
         }
         try {
             device.setUp(tun.isUp());
@@ -322,9 +328,6 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
-    /** Bursts of packets per wake-up: the TUN device hands over what is ready, the socket sends it at once. */
-    private static final int TUN_BURST = 16;
-
     private void readTun() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         BatchingSink sink = new BatchingSink();
@@ -485,11 +488,6 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             }
         }
     }
-
-    /** Only where netlink is not available. */
-    private static final long LINK_POLL_NANOS = 1_000_000_000L;
-    /** A bound on sleeping in case an unpark is missed; deadlines normally wake the thread themselves. */
-    private static final long MAX_TIMER_SLEEP_NANOS = 30_000_000_000L;
 
     /**
      * wg-quick and users change the MTU and the link state after start: padding follows the MTU,
