@@ -9,6 +9,7 @@ import io.cryptun.cli.process.Signals;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
 import io.cryptun.noise.crypto.TransportCipher;
+import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.tun.TunDevice;
 import io.cryptun.tun.TunException;
@@ -21,7 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * socket, torn down together (deleting the socket file or the device stops it all).
  */
 public final class Interface implements AutoCloseable {
-    public static final int DEFAULT_MTU = 1420;
     private final Daemon daemon;
     private final UapiProtocol uapi;
     private volatile UapiServer server;
@@ -103,7 +103,7 @@ public final class Interface implements AutoCloseable {
             tun = TunOffloads.open(ifname, !"off".equalsIgnoreCase(System.getenv("CRYPTUN_OFFLOAD")));
             // wireguard-go's default: 1500 minus the IPv6 + UDP + WireGuard overhead (80 bytes),
             // so sealed packets fit a 1500-byte path unfragmented; wg-quick and users change it after
-            tun.setMtu(DEFAULT_MTU);
+            tun.setMtu(Device.DEFAULT_MTU);
         } catch (TunException e) {
             throw new UserException(e.getMessage());
         }

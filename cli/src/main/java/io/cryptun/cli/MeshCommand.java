@@ -7,6 +7,7 @@ import io.cryptun.cli.mesh.ReloadSignal;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;
+import io.cryptun.noise.device.Device;
 import io.cryptun.routing.CryptMode;
 import io.cryptun.routing.CryptunRecord;
 import io.cryptun.routing.NodeId;
@@ -121,7 +122,7 @@ public final class MeshCommand implements Callable<Integer> {
                 "all:      every pair's (kept up by the node with the smaller public key)"})
     String keepUp;
 
-    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1420", description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "" + Device.DEFAULT_MTU, description = "MTU of IFNAME (default: ${DEFAULT-VALUE})")
     int mtu;
 
     @Option(names = "--feed", paramLabel = "SOURCE", defaultValue = "auto",

@@ -47,19 +47,10 @@ final class NumericAddress {
 
     /** The address as wg prints it; IPv4-mapped IPv6 keeps its dotted tail, as inet_ntop does. */
     static String toText(byte[] address) {
-        if (address.length == 16 && isIpv4Mapped(address)) {
+        if (IpPrefix.isV4Mapped(address)) {
             return "::ffff:" + (address[12] & 0xff) + "." + (address[13] & 0xff) + "."
                     + (address[14] & 0xff) + "." + (address[15] & 0xff);
         }
         return IpPrefix.hostString(address);
-    }
-
-    private static boolean isIpv4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 }

@@ -1,5 +1,6 @@
 package io.cryptun.cli.daemon;
 
+import io.cryptun.noise.allowedips.IpPrefix;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -49,18 +50,16 @@ public final class UdpTransport implements AutoCloseable {
     private static final int MAX_DATAGRAM = 65535;
     private static final int RECVMMSG_BATCH = 64;
     private static final int SOCKET_BUFFER = 4 << 20;
+    private static final int GSO_MAX_SEGMENTS = 64;
+    private static final int GSO_MAX_BYTES = 65000;
 
     private final EventLoopGroup group;
     private final Channel channel;
     private final int port;
     /** UDP segmentation offload for runs of equal-size datagrams; turned off for good after a refusal. */
     private volatile boolean gso = SegmentedDatagramPacket.isSupported() && !"off".equalsIgnoreCase(System.getenv("CRYPTUN_UDP_GSO"));
-    private static final int GSO_MAX_SEGMENTS = 64;
-
-    private static final int GSO_MAX_BYTES = 65000;
     /** The fallback socket of a namespace without IPv6. */
     private final boolean ipv4Only;
-
     /** The socket itself, for sends straight from the calling thread (no hand-off to the event loop). */
     private final Socket socket;
 
@@ -341,17 +340,11 @@ public final class UdpTransport implements AutoCloseable {
             return a;
         }
         byte[] b = ip.getAddress();
-        if (b.length == 16) {
-            boolean mapped = (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-            for (int i = 0; i < 10 && mapped; i++) {
-                mapped = b[i] == 0;
-            }
-            if (mapped) {
-                try {
-                    return new InetSocketAddress(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}), a.getPort());
-                } catch (UnknownHostException e) {
-                    return a;
-                }
+        if (IpPrefix.isV4Mapped(b)) {
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}), a.getPort());
+            } catch (UnknownHostException e) {
+                return a;
             }
         }
         return a;

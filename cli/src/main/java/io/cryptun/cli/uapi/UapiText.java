@@ -29,8 +29,4 @@ public final class UapiText {
         }
         return a.length == 16 ? "[" + host + "]:" + ep.getPort() : host + ":" + ep.getPort();
     }
-
-    static boolean isV4Mapped(byte[] a) {
-        return IpPrefix.isV4Mapped(a);
-    }
 }
