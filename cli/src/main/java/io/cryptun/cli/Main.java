@@ -44,13 +44,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Option(names = {"-f", "--foreground"}, description = "stay in the foreground")
     boolean foreground;
 
-    @CommandLine.Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
-    String crypto;
-
-    @CommandLine.Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics on this loopback address (off by default)")
-    String metrics;
+    @CommandLine.Mixin
+    DataPathOptions dataPath;
 
     public static void main(String[] args) {
         // Netty 4.2 asks Flight Recorder whether its buffer events are on at the first buffer it
@@ -78,10 +73,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 || words.contains("-f") || words.contains("--foreground");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--crypto") || a.equals("--metrics")) {
+            if (a.equals(DataPathOptions.CRYPTO) || a.equals(DataPathOptions.METRICS)) {
                 i++;
             } else if (a.startsWith("-")) {
-                if (!(a.equals("-f") || a.equals("--foreground") || a.startsWith("--crypto=") || a.startsWith("--metrics="))) {
+                if (!(a.equals("-f") || a.equals("--foreground") || a.startsWith(DataPathOptions.CRYPTO + "=")
+                        || a.startsWith(DataPathOptions.METRICS + "="))) {
                     return false;
                 }
             } else {
@@ -98,14 +94,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** The --crypto value among the words, or "auto". */
     static String cryptoOption(String[] args) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--crypto") && i + 1 < args.length) {
+            if (args[i].equals(DataPathOptions.CRYPTO) && i + 1 < args.length) {
                 return args[i + 1];
             }
-            if (args[i].startsWith("--crypto=")) {
-                return args[i].substring("--crypto=".length());
+            if (args[i].startsWith(DataPathOptions.CRYPTO + "=")) {
+                return args[i].substring(DataPathOptions.CRYPTO.length() + 1);
             }
         }
-        return "auto";
+        return DataPathOptions.DEFAULT_CRYPTO;
     }
 
     /**
@@ -157,22 +153,22 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (foreground || "1".equals(System.getenv("WG_PROCESS_FOREGROUND"))) {
             Readiness.detachFromSession();
             Log log = Log.fromEnvironment(ifname);
-            Interface itf = Interface.start(ifname, 0, crypto, log, metrics);
+            Interface itf = Interface.start(ifname, 0, dataPath.crypto, log, dataPath.metrics);
             itf.openUapiSocket();
             itf.announceReady("interface " + itf.name() + " is running; configure it with wg(8)");
             itf.runUntilStopped();
             return 0;
         }
         // checked here too, so that a mistake is reported before a second JVM starts
-        Interface.checkCrypto(crypto);
+        Interface.checkCrypto(dataPath.crypto);
         Interface.checkSocketFree(ifname);
-        if (metrics != null) {
+        if (dataPath.metrics != null) {
             try {
-                MetricsServer.address(metrics);
+                MetricsServer.address(dataPath.metrics);
             } catch (java.io.IOException e) {
-                throw new UserException("--metrics " + metrics + ": " + e.getMessage());
+                throw new UserException("--metrics " + dataPath.metrics + ": " + e.getMessage());
             }
         }
-        return Background.start(ifname, crypto, metrics);
+        return Background.start(ifname, dataPath.crypto, dataPath.metrics);
     }
 }

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -133,13 +134,8 @@ public final class MeshCommand implements Callable<Integer> {
             description = "bmx7 sms name of the record (default: ${DEFAULT-VALUE})")
     String smsName;
 
-    @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
-    String crypto;
-
-    @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics on this loopback address (off by default)")
-    String metrics;
+    @Mixin
+    DataPathOptions dataPath;
 
     /** Everything the command line says, checked before anything is created. */
     private record Settings(CryptMode mode, List<TunnelSearch> searches, List<OfferedNetwork> offers,
@@ -189,7 +185,7 @@ public final class MeshCommand implements Callable<Integer> {
         try {
             // no start-up warm-up by default: a mesh node's first tunnels come up in the background, and
             // a mesh starting together (after a power cut) would spend seconds of CPU per node on it
-            itf = Interface.start(ifname, listenPort, crypto, log, Integer.getInteger("cryptun.warmup", 0), metrics);
+            itf = Interface.start(ifname, listenPort, dataPath.crypto, log, Integer.getInteger("cryptun.warmup", 0), dataPath.metrics);
             itf.daemon().device().setPrivateKey(privateKey);
         } finally {
             // the device keeps its own copy

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,13 +28,8 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "WireGuard configuration file")
     Path config;
 
-    @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
-    String crypto;
-
-    @Option(names = "--metrics", paramLabel = "HOST:PORT",
-            description = "serve Prometheus metrics on this loopback address (off by default), e.g. 127.0.0.1:9586")
-    String metrics;
+    @Mixin
+    DataPathOptions dataPath;
 
     @Override
     public Integer call() throws Exception {
@@ -60,7 +56,7 @@ public final class UpCommand implements Callable<Integer> {
         } catch (ConfigApplier.ApplyException e) {
             throw new UserException(e.getMessage());
         }
-        Interface itf = Interface.start(ifname, iface.listenPort().orElse(0), crypto, log, metrics);
+        Interface itf = Interface.start(ifname, iface.listenPort().orElse(0), dataPath.crypto, log, dataPath.metrics);
         try {
             ConfigApplier.apply(itf.uapi(), request, config.toString());
             if (iface.mtu().isPresent()) {
