@@ -30,14 +30,6 @@ public final class WireGuardNoise {
         return SymmetricState.resume(C0, H0);
     }
 
-    public static byte[] initialChainingKey() {
-        return C0.clone();
-    }
-
-    public static byte[] initialHash() {
-        return H0.clone();
-    }
-
     /** HASH(label ‖ publicKey): the mac1 key or the cookie encryption key for that public key. */
     public static byte[] labelKey(byte[] label, byte[] publicKey) {
         return Blake2s.hash(label, publicKey);

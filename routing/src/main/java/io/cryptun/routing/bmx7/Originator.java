@@ -1,6 +1,5 @@
 package io.cryptun.routing.bmx7;
 
-import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.routing.NodeId;
 
 import java.net.Inet6Address;
@@ -84,10 +83,5 @@ public record Originator(NodeId nodeId, String name, Inet6Address primaryIp, lon
     /** True when bmx7's primary address for this node is the one derived from its id. */
     public boolean primaryIpMatchesId() {
         return primaryIp != null && nodeId.isPrimaryAddress(primaryIp);
-    }
-
-    /** The primary address as a /128, or null. */
-    public IpPrefix primaryPrefix() {
-        return primaryIp == null ? null : IpPrefix.of(primaryIp, 128);
     }
 }

@@ -99,10 +99,6 @@ public record MeshConfig(Path runtimeDir, String smsName, CryptunRecord ownRecor
                 graceMillis);
     }
 
-    public MeshConfig withGraceMillis(long g) {
-        return new MeshConfig(runtimeDir, smsName, ownRecord, mode, searches, offers, allowList, acceptedClientSources, g);
-    }
-
     /** The planner's settings once bmx7 has said which node this is. */
     public LocalSettings settingsFor(NodeId self) {
         return new LocalSettings(self, ownRecord, mode, searches, offers, allowList, acceptedClientSources);

@@ -198,14 +198,6 @@ public final class MeshReactor implements AutoCloseable {
         return Collections.unmodifiableMap(new TreeMap<>(peers));
     }
 
-    public synchronized Set<TunnelRoute> installedRoutes() {
-        return Collections.unmodifiableSet(new TreeSet<>(routes));
-    }
-
-    public synchronized Set<TableRule> installedRules() {
-        return Collections.unmodifiableSet(new TreeSet<>(rules));
-    }
-
     /** The searches handed to bmx7 now, by name. */
     public synchronized Map<String, TunnelSearch> installedHandoffs() {
         return announcer.handoffs();
