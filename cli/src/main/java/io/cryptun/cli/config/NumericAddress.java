@@ -8,9 +8,9 @@ final class NumericAddress {
     }
 
     /**
-     * Parses a numeric address. Only ASCII is let through to {@link IpPrefix#parseNumericAddress}:
-     * it accepts any Unicode digit, and for IPv6 it calls {@code InetAddress.getByName}, which
-     * falls back to a DNS lookup for text that does not look like a literal.
+     * Parses a numeric address, failing with the short message the config parser reports ("not an
+     * IPv4 address"). {@link IpPrefix#parseNumericAddress} takes ASCII digits only and never looks a
+     * name up; the character check here is what tells an IPv4 from an IPv6 mistake early.
      */
     static byte[] parse(String text) {
         if (text.isEmpty()) {
