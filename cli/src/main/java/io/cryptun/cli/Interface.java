@@ -3,6 +3,7 @@ package io.cryptun.cli;
 import io.cryptun.cli.daemon.Daemon;
 import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.daemon.TunOffloads;
+import io.cryptun.cli.process.Log;
 import io.cryptun.cli.process.Readiness;
 import io.cryptun.cli.process.SdNotify;
 import io.cryptun.cli.process.Signals;

@@ -2,6 +2,7 @@ package io.cryptun.cli;
 
 import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.process.JournalStream;
+import io.cryptun.cli.process.Log;
 import io.cryptun.cli.process.Readiness;
 import java.util.Optional;
 import picocli.CommandLine;

@@ -2,8 +2,8 @@ package io.cryptun.cli;
 
 import io.cryptun.cli.mesh.IpRouteTable;
 import io.cryptun.cli.mesh.MeshOptions;
-import io.cryptun.cli.mesh.PrivateKeyFile;
 import io.cryptun.cli.mesh.ReloadSignal;
+import io.cryptun.cli.process.Log;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;

@@ -5,6 +5,7 @@ import io.cryptun.cli.config.InterfaceAddress;
 import io.cryptun.cli.config.InterfaceSection;
 import io.cryptun.cli.config.WgConfig;
 import io.cryptun.cli.daemon.ConfigApplier;
+import io.cryptun.cli.process.Log;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.device.EventLog;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.cryptun.cli.daemon;
 
-import io.cryptun.cli.Log;
+import io.cryptun.cli.process.Log;
 import io.cryptun.cli.uapi.UapiTarget;
 import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.device.Device;

@@ -1,4 +1,4 @@
-package io.cryptun.cli.mesh;
+package io.cryptun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cryptun.cli.UserException;
 import io.cryptun.noise.crypto.Keys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

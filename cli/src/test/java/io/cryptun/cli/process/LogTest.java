@@ -1,4 +1,4 @@
-package io.cryptun.cli;
+package io.cryptun.cli.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,5 @@
-package io.cryptun.cli.mesh;
+package io.cryptun.cli;
 
-import io.cryptun.cli.UserException;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;
 import java.io.IOException;

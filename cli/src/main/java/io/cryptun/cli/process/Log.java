@@ -1,6 +1,5 @@
-package io.cryptun.cli;
+package io.cryptun.cli.process;
 
-import io.cryptun.cli.process.JournalStream;
 import io.cryptun.noise.device.EventLog;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
