@@ -339,6 +339,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
         byte[] work = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
         Segments segments = new Segments();
+        udp.warmAllocator();
         while (running) {
             int n;
             try {

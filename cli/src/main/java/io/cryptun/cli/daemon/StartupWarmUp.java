@@ -75,9 +75,29 @@ public final class StartupWarmUp {
             java.net.InetSocketAddress target =
                     new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), to.port());
             byte[] payload = new byte[1452];
-            for (int i = 0; i < count; i++) {
-                int len = (i & 1) == 0 ? 148 : payload.length;
-                from.send(target, payload, 0, len);
+            UdpTransport.Batch batch = from.newBatch();
+            // the three ways a daemon sends: one datagram from the handshake path, a datagram alone
+            // in its TUN burst, a burst of equal datagrams (one segmented send)
+            for (int i = 0; i < count; ) {
+                switch (i % 3) {
+                    case 0 -> {
+                        from.send(target, payload, 0, 148);
+                        i++;
+                    }
+                    case 1 -> {
+                        batch.add(target, payload, 0, 128);
+                        batch.flush();
+                        i++;
+                    }
+                    default -> {
+                        int n = Math.min(8, count - i);
+                        for (int k = 0; k < n; k++) {
+                            batch.add(target, payload, 0, payload.length);
+                        }
+                        batch.flush();
+                        i += n;
+                    }
+                }
             }
             all.await(1, TimeUnit.SECONDS);
         } catch (java.net.BindException | IllegalStateException e) {

@@ -83,7 +83,10 @@ public final class UdpTransport implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
         try {
             Channel ch = bind(group, port, receiver, true);
-            return new UdpTransport(group, ch);
+            UdpTransport t = new UdpTransport(group, ch);
+            // the event loop's first receive buffer comes from the allocator too
+            ch.eventLoop().execute(t::warmAllocator);
+            return t;
         } catch (BindException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
@@ -185,6 +188,13 @@ public final class UdpTransport implements AutoCloseable {
      */
     public final class Batch {
         private List<DatagramPacket> pending = new ArrayList<>();
+        /**
+         * A datagram that is alone so far waits here, in memory the batch owns, until a second one
+         * joins it or the burst ends: interactive traffic (a ping, a handshake message) then goes out
+         * with one sendto and no buffer from the allocator at all.
+         */
+        private final ByteBuffer lone = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+        private InetSocketAddress loneTo;
         private ByteBuf run;
         private InetSocketAddress runTo;
         private int runSegment;
@@ -196,6 +206,16 @@ public final class UdpTransport implements AutoCloseable {
             if (!channel.isWritable()) {
                 return false;
             }
+            if (loneTo == null && run == null && pending.isEmpty()) {
+                lone.clear();
+                lone.put(buf, off, len).flip();
+                loneTo = to;
+                return true;
+            }
+            if (loneTo != null) {
+                startRun(loneTo, lone);
+                loneTo = null;
+            }
             if (run != null && gso && !runClosed && len <= runSegment && runCount < GSO_MAX_SEGMENTS
                     && run.readableBytes() + len <= GSO_MAX_BYTES && to.equals(runTo)) {
                 run.writeBytes(buf, off, len);
@@ -204,14 +224,20 @@ public final class UdpTransport implements AutoCloseable {
                 runClosed = len < runSegment;
                 return true;
             }
+            startRun(to, ByteBuffer.wrap(buf, off, len));
+            return true;
+        }
+
+        /** Closes the current run and starts the next with {@code first}'s bytes. */
+        private void startRun(InetSocketAddress to, ByteBuffer first) {
             closeRun();
+            int len = first.remaining();
             run = channel.alloc().directBuffer(gso ? Math.min(GSO_MAX_BYTES, len * 8) : len, gso ? GSO_MAX_BYTES : len);
-            run.writeBytes(buf, off, len);
+            run.writeBytes(first);
             runTo = to;
             runSegment = len;
             runCount = 1;
             runClosed = false;
-            return true;
         }
 
         private void closeRun() {
@@ -223,16 +249,14 @@ public final class UdpTransport implements AutoCloseable {
         }
 
         public void flush() {
-            if (run != null && runCount == 1 && pending.isEmpty()) {
-                // a lone datagram (interactive traffic): straight out from this thread
-                ByteBuf one = run;
-                run = null;
-                boolean sent = sendDirect(one, runTo);
-                if (sent) {
-                    one.release();
+            if (loneTo != null) {
+                InetSocketAddress to = loneTo;
+                loneTo = null;
+                if (sendDirect(lone, to)) {
                     return;
                 }
-                pending.add(new DatagramPacket(one, runTo));
+                // refused for now (a full socket buffer): queued behind what the event loop sends
+                startRun(to, lone);
             }
             closeRun();
             if (pending.isEmpty()) {
@@ -265,16 +289,21 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    private boolean sendDirect(ByteBuf b, InetSocketAddress to) {
+    private boolean sendDirect(ByteBuffer b, InetSocketAddress to) {
         try {
-            int len = b.readableBytes();
-            if (b.hasMemoryAddress()) {
-                return socket.sendToAddress(b.memoryAddress() + b.readerIndex(), 0, len, to.getAddress(), to.getPort()) > 0;
-            }
-            ByteBuffer nio = b.nioBuffer();
-            return socket.sendTo(nio, nio.position(), nio.limit(), to.getAddress(), to.getPort()) > 0;
+            return socket.sendTo(b, b.position(), b.limit(), to.getAddress(), to.getPort()) > 0;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * The buffer allocator's first use on a thread costs 10-20 ms (its per-thread state, chunks and
+     * classes): taken here, at start, on the calling thread, instead of on the first packet's path.
+     */
+    public void warmAllocator() {
+        for (int len : new int[] {148, 1452, 8 * 1452, GSO_MAX_BYTES, MAX_DATAGRAM * 4}) {
+            channel.alloc().directBuffer(len).release();
         }
     }
 

@@ -1,0 +1,118 @@
+package io.cryptun.cli.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The send batch between real sockets on loopback: a datagram alone in its burst (sent straight
+ * from the batch's own memory), runs of equal datagrams (one segmented send), and the switches
+ * between them, each datagram arriving once and intact, in order.
+ */
+class UdpTransportBatchTest {
+    private final LinkedBlockingQueue<byte[]> arrived = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<byte[]> arrivedAtOther = new LinkedBlockingQueue<>();
+    private UdpTransport receiver;
+    private UdpTransport otherReceiver;
+    private UdpTransport sender;
+    private InetSocketAddress to;
+    private InetSocketAddress toOther;
+
+    @BeforeEach
+    void open() throws Exception {
+        receiver = UdpTransport.open(0, (buf, off, len, from) -> arrived.add(Arrays.copyOfRange(buf, off, off + len)),
+                r -> new Thread(r, "test-udp-rx"));
+        otherReceiver = UdpTransport.open(0, (buf, off, len, from) -> arrivedAtOther.add(Arrays.copyOfRange(buf, off, off + len)),
+                r -> new Thread(r, "test-udp-rx2"));
+        sender = UdpTransport.open(0, (buf, off, len, from) -> { }, r -> new Thread(r, "test-udp-tx"));
+        to = new InetSocketAddress(InetAddress.getLoopbackAddress(), receiver.port());
+        toOther = new InetSocketAddress(InetAddress.getLoopbackAddress(), otherReceiver.port());
+    }
+
+    @AfterEach
+    void close() {
+        sender.close();
+        receiver.close();
+        otherReceiver.close();
+    }
+
+    private static byte[] datagram(int seq, int len) {
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i++) {
+            b[i] = (byte) (seq * 31 + i);
+        }
+        b[0] = (byte) seq;
+        return b;
+    }
+
+    private void expect(LinkedBlockingQueue<byte[]> queue, List<byte[]> sent) throws InterruptedException {
+        for (byte[] want : sent) {
+            byte[] got = queue.poll(5, TimeUnit.SECONDS);
+            assertTrue(got != null, "datagram " + want[0] + " of " + want.length + " bytes did not arrive");
+            assertArrayEquals(want, got, "datagram " + want[0]);
+        }
+        assertEquals(null, queue.poll(200, TimeUnit.MILLISECONDS), "nothing more, nothing twice");
+    }
+
+    @Test
+    void aLoneDatagramGoesOutIntactAndTheNextBurstStartsFresh() throws Exception {
+        UdpTransport.Batch batch = sender.newBatch();
+        List<byte[]> sent = new ArrayList<>();
+        for (int seq = 1; seq <= 3; seq++) {
+            byte[] d = datagram(seq, seq == 2 ? 148 : 96);
+            assertTrue(batch.add(to, d, 0, d.length));
+            batch.flush();
+            sent.add(d);
+        }
+        expect(arrived, sent);
+    }
+
+    @Test
+    void aRunOfEqualDatagramsArrivesAsSeparateDatagramsInOrder() throws Exception {
+        UdpTransport.Batch batch = sender.newBatch();
+        List<byte[]> sent = new ArrayList<>();
+        for (int seq = 1; seq <= 20; seq++) {
+            // the last one shorter: it ends the run
+            byte[] d = datagram(seq, seq == 20 ? 700 : 1452);
+            byte[] framed = new byte[d.length + 16];
+            System.arraycopy(d, 0, framed, 8, d.length);
+            assertTrue(batch.add(to, framed, 8, d.length));
+            sent.add(d);
+        }
+        batch.flush();
+        expect(arrived, sent);
+    }
+
+    @Test
+    void theFirstDatagramOfABurstIsKeptWhenOthersJoinItOrGoElsewhere() throws Exception {
+        UdpTransport.Batch batch = sender.newBatch();
+        byte[] first = datagram(1, 1452);
+        byte[] second = datagram(2, 1452);
+        byte[] elsewhere = datagram(3, 200);
+        byte[] third = datagram(4, 1452);
+        batch.add(to, first, 0, first.length);
+        batch.add(to, second, 0, second.length);
+        batch.add(toOther, elsewhere, 0, elsewhere.length);
+        batch.add(to, third, 0, third.length);
+        batch.flush();
+        expect(arrived, List.of(first, second, third));
+        expect(arrivedAtOther, List.of(elsewhere));
+
+        // a lone datagram to the other socket after a mixed burst
+        byte[] lone = datagram(5, 64);
+        batch.add(toOther, lone, 0, lone.length);
+        batch.flush();
+        expect(arrivedAtOther, List.of(lone));
+    }
+}
