@@ -49,6 +49,8 @@ public final class UdpTransport implements AutoCloseable {
 
     private static final int MAX_DATAGRAM = 65535;
     private static final int RECVMMSG_BATCH = 64;
+    /** One receive call's buffer: room for 4 datagrams of the largest size. */
+    private static final int RECEIVE_BUFFER = MAX_DATAGRAM * 4;
     private static final int SOCKET_BUFFER = 4 << 20;
     private static final int GSO_MAX_SEGMENTS = 64;
     private static final int GSO_MAX_BYTES = 65000;
@@ -85,7 +87,7 @@ public final class UdpTransport implements AutoCloseable {
             Channel ch = bind(group, port, receiver, true);
             UdpTransport t = new UdpTransport(group, ch);
             // the event loop's first receive buffer comes from the allocator too
-            ch.eventLoop().execute(t::warmAllocator);
+            ch.eventLoop().execute(t::warmReceiveAllocator);
             return t;
         } catch (BindException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -107,7 +109,7 @@ public final class UdpTransport implements AutoCloseable {
                     .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                     .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * 4))
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECEIVE_BUFFER))
                     .option(ChannelOption.MAX_MESSAGES_PER_READ, RECVMMSG_BATCH)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                     .handler(new Inbound(receiver));
@@ -302,9 +304,15 @@ public final class UdpTransport implements AutoCloseable {
      * classes): taken here, at start, on the calling thread, instead of on the first packet's path.
      */
     public void warmAllocator() {
-        for (int len : new int[] {148, 1452, 8 * 1452, GSO_MAX_BYTES, MAX_DATAGRAM * 4}) {
+        // the sizes a burst's first run asks for (a batch's runs start at 8 segments)
+        for (int len : new int[] {8 * 148, 8 * 1452}) {
             channel.alloc().directBuffer(len).release();
         }
+    }
+
+    /** As {@link #warmAllocator()}, for the event loop: the size of its receive buffer. */
+    private void warmReceiveAllocator() {
+        channel.alloc().directBuffer(RECEIVE_BUFFER).release();
     }
 
     public Batch newBatch() {
