@@ -45,7 +45,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     boolean foreground;
 
     @CommandLine.Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium, openssl (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @CommandLine.Option(names = "--metrics", paramLabel = "HOST:PORT",

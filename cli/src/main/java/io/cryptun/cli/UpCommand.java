@@ -28,7 +28,7 @@ public final class UpCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--crypto", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium, openssl (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
