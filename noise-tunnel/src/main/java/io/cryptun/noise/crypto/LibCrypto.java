@@ -8,6 +8,7 @@ import java.lang.reflect.Method;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The few libcrypto (OpenSSL 3) functions the {@code openssl} backend calls, bound through the
@@ -39,7 +40,7 @@ final class LibCrypto {
     static final MethodHandle CTX_FREE;
     /** {@code EVP_CipherInit_ex(ctx, cipher, engine, key, iv, enc)}: (long,long,long,long,long,int)int; with a key. */
     static final MethodHandle CIPHER_INIT_KEY;
-    /** The same function for the per-packet nonce (key and cipher NULL): a critical downcall where it can be. */
+    /** The same function for the per-packet nonce (cipher and key NULL), as a critical downcall. */
     static final MethodHandle CIPHER_INIT_NONCE;
     /** {@code EVP_CipherUpdate(ctx, out, int *outl, in, int inl)}: (long,long,long,long,int)int. */
     static final MethodHandle CIPHER_UPDATE;
@@ -49,6 +50,9 @@ final class LibCrypto {
     static final MethodHandle CTX_CTRL;
     /** {@code EVP_chacha20_poly1305()}'s result: the cipher every context is created with. */
     static final long CHACHA20_POLY1305;
+
+    /** Where a C pointer argument or result is passed exactly as a 64-bit integer (the JAVA_LONG declarations). */
+    private static final Set<String> POINTERS_AS_LONG = Set.of("amd64", "x86_64", "aarch64");
 
     private static final Method SEGMENT_OF_BUFFER;
     private static final Method SEGMENT_ADDRESS;
@@ -68,8 +72,11 @@ final class LibCrypto {
         String unavailable = null;
         String library = library();
         int feature = Runtime.version().feature();
+        String arch = System.getProperty("os.arch");
         if (feature < MIN_JDK) {
             unavailable = "needs JDK " + MIN_JDK + " or later (java.lang.foreign); this is JDK " + feature;
+        } else if (!POINTERS_AS_LONG.contains(arch)) {
+            unavailable = "pointers are passed as 64-bit integers only on " + POINTERS_AS_LONG + ", not on " + arch;
         } else {
             try {
                 Binder b = new Binder(library);
