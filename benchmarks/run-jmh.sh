@@ -17,6 +17,8 @@
 #   JAVA          JDK directories or java binaries, space-separated
 #                 (default: /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64, those present)
 #   SODIUM=auto|0|1  also measure the libsodium backend (auto: when libsodium is installed)
+#   LIBCRYPTO=auto|0  also measure the openssl backend (libcrypto through java.lang.foreign) on
+#                 JDK 22 and later (auto: when libcrypto.so.3 is installed)
 #   OPENSSL_RUNS=3   OPENSSL_SECONDS=3
 #   PROF_GC=1     add JMH's GC profiler (bytes allocated per operation); off in --smoke
 #   OUT           results directory (default benchmarks/results/<UTC time>)
@@ -78,6 +80,7 @@ java_label() { # e.g. jdk17-openjdk, jdk25-temurin
 }
 
 sodium_available() { ldconfig -p 2>/dev/null | grep -q 'libsodium\.so'; }
+libcrypto_available() { ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3'; }
 BACKENDS="jdk,bc"
 case ${SODIUM:-auto} in
     1) BACKENDS="jdk,bc,sodium" ;;
@@ -128,10 +131,16 @@ for j in $JAVA; do
         done
     fi
     flags=()
-    # JNA (the libsodium backend) needs native access on new JDKs; forks inherit the host's flags
+    # JNA (the libsodium backend) and java.lang.foreign (openssl) need native access on new JDKs;
+    # forks inherit the host's flags
     ((major >= 22)) && flags+=(--enable-native-access=ALL-UNNAMED)
+    backends=$BACKENDS
+    if ((major >= 22)) && [[ ${LIBCRYPTO:-auto} != 0 ]] && libcrypto_available; then
+        backends="$backends,openssl"
+    fi
+    echo "java $label backends: $backends" >>"$OUT/meta.txt"
     echo "# JMH on $label -> $OUT/jmh-$label.json" >&2
-    "$jb" "${flags[@]}" -jar "$JAR" "${MODE_ARGS[@]}" -p "backend=$BACKENDS" \
+    "$jb" "${flags[@]}" -jar "$JAR" "${MODE_ARGS[@]}" -p "backend=$backends" \
         -rf json -rff "$OUT/jmh-$label.json" "${JMH_ARGS[@]}" 2>&1 | tee "$OUT/jmh-$label.log" \
         | grep -E '^(# Benchmark:|# Parameters:|Benchmark |[A-Z][A-Za-z]+\.)' >&2 || true
     [[ -s $OUT/jmh-$label.json ]] || { echo "run-jmh.sh: JMH wrote no results on $label (see $OUT/jmh-$label.log)" >&2; exit 1; }

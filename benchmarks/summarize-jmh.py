@@ -147,8 +147,8 @@ def main():
         header = ["JDK", "backend", "size"] + methods + ["openssl 1420", "sealOpen / openssl"]
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
-        backends = sorted({k[1] for k in cipher}, key=lambda b: ["jdk", "bc", "sodium"].index(b)
-                          if b in ["jdk", "bc", "sodium"] else 9)
+        backends = sorted({k[1] for k in cipher}, key=lambda b: ["jdk", "bc", "sodium", "openssl"].index(b)
+                          if b in ["jdk", "bc", "sodium", "openssl"] else 9)
         sizes = sorted({k[2] for k in cipher})
         for label in labels:
             ossl = openssl.get(label)

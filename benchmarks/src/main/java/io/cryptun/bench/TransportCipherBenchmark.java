@@ -39,7 +39,11 @@ public class TransportCipherBenchmark {
     private static final int OFF = Protocol.HEADROOM;
     private static final int TAG = TransportCipher.TAG_LENGTH;
 
-    /** jdk, bc; the runner adds sodium where libsodium is installed. */
+    /**
+     * jdk, bc; the runner adds sodium where libsodium is installed, and openssl (libcrypto through
+     * java.lang.foreign) on JDK 22 and later where libcrypto is (not in the default: the smoke test
+     * runs on JDK 17).
+     */
     @Param({"jdk", "bc"})
     public String backend;
 

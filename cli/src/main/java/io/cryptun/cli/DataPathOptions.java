@@ -13,7 +13,7 @@ public final class DataPathOptions {
     static final String DEFAULT_CRYPTO = "auto";
 
     @Option(names = CRYPTO, paramLabel = "BACKEND", defaultValue = DEFAULT_CRYPTO,
-            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium (default: ${DEFAULT-VALUE})")
+            description = "ChaCha20-Poly1305 backend for the data path: auto, jdk, bc, sodium, openssl (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Option(names = METRICS, paramLabel = "HOST:PORT",

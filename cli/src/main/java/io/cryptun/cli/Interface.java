@@ -55,7 +55,7 @@ public final class Interface implements AutoCloseable {
      */
     public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes,
                                   String metricsHostPort) {
-        checkCrypto(crypto);
+        String cipher = checkCrypto(crypto);
         checkSocketFree(ifname);
         MetricsServer metrics = null;
         if (metricsHostPort != null) {
@@ -67,6 +67,8 @@ public final class Interface implements AutoCloseable {
         }
         try {
             Interface itf = open(ifname, listenPort, crypto, log, warmUpHandshakes);
+            // what --crypto auto chose is worth knowing when comparing throughput
+            log.verbose("data path: ChaCha20-Poly1305 by the " + cipher + " backend");
             if (metrics != null) {
                 metrics.serve(itf.name(), itf.daemon.device());
                 itf.metrics = metrics;
@@ -80,10 +82,13 @@ public final class Interface implements AutoCloseable {
         }
     }
 
-    /** The --crypto value names a backend that works here (libsodium installed, for sodium). */
-    public static void checkCrypto(String crypto) {
+    /**
+     * The --crypto value names a backend that works here (libsodium installed, for sodium; JDK 22+
+     * and libcrypto, for openssl); returns the backend's name (what auto chose).
+     */
+    public static String checkCrypto(String crypto) {
         try {
-            TransportCipher.create(crypto);
+            return TransportCipher.create(crypto).name();
         } catch (IllegalArgumentException | IllegalStateException | LinkageError e) {
             throw new UserException("--crypto " + crypto + ": " + e.getMessage());
         }

@@ -107,6 +107,19 @@ class CommandLineTest {
     }
 
     @Test
+    void anOpensslBackendThatCannotRunHereIsRefusedWithTheReasonBeforeAnyDevice(@TempDir Path dir) throws Exception {
+        // on the build's JDK 17 (no java.lang.foreign); OpenSslBackendIT covers a JDK 22+ without libcrypto
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.cryptun.noise.crypto.OpenSslTransportCipher.isAvailable(),
+                "the openssl backend runs on this JVM");
+        Path conf = writeConf(dir, "[Interface]\nPrivateKey = " + PRIV + "\n");
+        CommandRunner.Result r = CommandRunner.run("", "up", "ctbad5", "--config", conf.toString(), "--crypto", "openssl");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals("--crypto openssl: " + io.cryptun.noise.crypto.OpenSslTransportCipher.unavailableReason(),
+                r.stderr().strip());
+        assertFalse(Files.exists(Path.of("/sys/class/net/ctbad5")));
+    }
+
+    @Test
     void theBackgroundFormChecksItsArgumentsBeforeStartingAnything() {
         CommandRunner.Result r = CommandRunner.run("", "--metrics", "localhost", "ctbad4");
         assertEquals(1, r.exitCode(), r.stderr());

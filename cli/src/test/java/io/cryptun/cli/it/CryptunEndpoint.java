@@ -28,6 +28,13 @@ public final class CryptunEndpoint extends Endpoint {
     }
 
     private final List<String> env = new ArrayList<>();
+    private String java = java();
+
+    /** Runs the daemon on this java binary instead of the test's own JVM (before start). */
+    public CryptunEndpoint withJava(Path javaBinary) {
+        java = javaBinary.toString();
+        return this;
+    }
 
     /** Sets an environment variable for the daemon (before start). */
     public CryptunEndpoint withEnv(String name, String value) {
@@ -92,7 +99,7 @@ public final class CryptunEndpoint extends Endpoint {
         Path log = workDir.resolve(ifname + ".log");
         List<String> cmd = new ArrayList<>(List.of("env", "LOG_LEVEL=verbose"));
         cmd.addAll(env);
-        cmd.add(java());
+        cmd.add(java);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toString(), "up", ifname, "--config", config.toString()));
         cmd.addAll(extraArgs);

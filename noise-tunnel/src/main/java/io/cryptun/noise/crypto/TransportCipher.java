@@ -19,7 +19,15 @@ public interface TransportCipher {
      */
     int open(TransportKey key, long counter, byte[] buf, int off, int len);
 
-    /** The backend named on the command line, or the fastest for this JVM when null/"auto". */
+    /** The values {@link #create(String)} takes, as help texts list them. */
+    String BACKENDS = "auto, jdk, bc, sodium, openssl";
+
+    /**
+     * The backend named on the command line, or the fastest for this JVM when null/"auto":
+     * libcrypto's (openssl) where the JDK can call it (22 and later) and it is installed, else the
+     * JDK provider's, else Bouncy Castle's. A named backend that cannot run here is refused with
+     * an IllegalStateException that says why.
+     */
     static TransportCipher create(String backend) {
         String b = backend == null ? "auto" : backend;
         switch (b) {
@@ -31,10 +39,15 @@ public interface TransportCipher {
             case "sodium":
             case "libsodium":
                 return new SodiumTransportCipher();
+            case "openssl":
+                return new OpenSslTransportCipher();
             case "auto":
+                if (OpenSslTransportCipher.isAvailable()) {
+                    return new OpenSslTransportCipher();
+                }
                 return JdkTransportCipher.isAvailable() ? new JdkTransportCipher() : new BcTransportCipher();
             default:
-                throw new IllegalArgumentException("unknown crypto backend '" + backend + "' (jdk, bc, sodium, auto)");
+                throw new IllegalArgumentException("unknown crypto backend '" + backend + "' (" + BACKENDS + ")");
         }
     }
 

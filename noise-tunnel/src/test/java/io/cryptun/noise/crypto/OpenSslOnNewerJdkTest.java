@@ -1,0 +1,51 @@
+package io.cryptun.noise.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cryptun.testkit.Jdks;
+import io.cryptun.testkit.JUnitFork;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The build runs on JDK 17, where the openssl backend cannot exist: this runs its tests on the
+ * newest JDK 22+ installed (Temurin 25 here) and requires that they passed there, not merely that
+ * nothing failed (a backend that stopped loading would turn them into skips).
+ */
+class OpenSslOnNewerJdkTest {
+    private static final String WHY = "the openssl backend (java.lang.foreign) is then only tested as unavailable";
+
+    @Test
+    void theOpensslBackendPassesItsTestsOnJdk22OrLater() throws Exception {
+        Path java = Jdks.assumeAtLeast(22, WHY);
+        JUnitFork.Result r = JUnitFork.run(java, List.of("--enable-native-access=ALL-UNNAMED"),
+                OpenSslTransportCipherTest.class, TransportCipherSelectionTest.class);
+        assertEquals(0, r.exitCode(), r.output());
+        for (String test : List.of("sealsExactlyAsTheJdkAndBouncyCastleDoAndOpensTheirs",
+                "refusesTamperedPacketsAndLeavesTheBufferAsItWas",
+                "oneCipherServesManyKeysInTurnAndPacketsBeyondItsScratch",
+                "destroyingTheKeyFreesItsContextAndNothingIsProtectedWithItAfterwards",
+                "threadsSharingOneKeyEachWithTheirOwnCipherAgreeWithTheJdk")) {
+            assertEquals("SUCCESSFUL", r.outcome(OpenSslTransportCipherTest.class, test), test + "\n" + r.output());
+        }
+        for (String test : List.of("autoPicksOpensslExactlyWhereItIsAvailableAndTheJdkProviderOtherwise",
+                "onJdk22WithLibcryptoInstalledTheBackendIsAvailable")) {
+            assertEquals("SUCCESSFUL", r.outcome(TransportCipherSelectionTest.class, test), test + "\n" + r.output());
+        }
+    }
+
+    @Test
+    void withLibcryptoMissingAutoFallsBackAndOpensslIsRefused() throws Exception {
+        Path java = Jdks.assumeAtLeast(22, WHY);
+        JUnitFork.Result r = JUnitFork.run(java, List.of("--enable-native-access=ALL-UNNAMED",
+                        "-D" + LibCrypto.LIBRARY_PROPERTY + "=libcryptun-test-absent.so.0"),
+                TransportCipherSelectionTest.class);
+        assertEquals(0, r.exitCode(), r.output());
+        for (String test : List.of("autoPicksOpensslExactlyWhereItIsAvailableAndTheJdkProviderOtherwise",
+                "aMissingLibraryMakesTheBackendUnavailableAndAutoFallsBack",
+                "anUnavailableBackendNamedExplicitlyIsRefusedWithTheReason")) {
+            assertEquals("SUCCESSFUL", r.outcome(TransportCipherSelectionTest.class, test), test + "\n" + r.output());
+        }
+    }
+}
