@@ -26,6 +26,11 @@ public final class DeviceWarmUp {
     private static final InetSocketAddress ADDRESS_B = label(2);
     private static final byte[] INNER_A = {10, 0, 0, 1};
     private static final byte[] INNER_B = {10, 0, 0, 2};
+    private static final byte[] INNER6_A = inner6(1);
+    private static final byte[] INNER6_B = inner6(2);
+    /** Destinations no peer has: the first packets of an interface are often such (IPv6 MLD, DNS elsewhere). */
+    private static final byte[] NOWHERE = {10, 9, 9, 9};
+    private static final byte[] MLD_GROUP = {(byte) 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16};
 
     /** What a run did, for the test that keeps this honest. */
     public record Result(long sessions, long packetsDelivered, long junkDropped) {
@@ -44,23 +49,32 @@ public final class DeviceWarmUp {
         Wire wire = new Wire();
         Side a = new Side(ADDRESS_A, wire, clock, random, cipherBackend);
         Side b = new Side(ADDRESS_B, wire, clock, random, cipherBackend);
-        a.connect(b, INNER_B);
-        b.connect(a, INNER_A);
+        a.connect(b, INNER_B, INNER6_B);
+        b.connect(a, INNER_A, INNER6_A);
         byte[] small = ipv4Packet(INNER_A, INNER_B, 84);
         byte[] large = ipv4Packet(INNER_A, INNER_B, 1420);
         byte[] smallBack = ipv4Packet(INNER_B, INNER_A, 84);
         byte[] largeBack = ipv4Packet(INNER_B, INNER_A, 1420);
+        byte[] small6 = ipv6Packet(INNER6_A, INNER6_B, 104);
+        byte[] small6Back = ipv6Packet(INNER6_B, INNER6_A, 104);
+        byte[] noRoute = ipv4Packet(INNER_A, NOWHERE, 60);
+        byte[] mld = ipv6Packet(INNER6_A, MLD_GROUP, 96);
         try {
             for (int r = 0; r < rounds; r++) {
                 // the keys of the last round are past REJECT_AFTER_TIME: the first packet starts a handshake
                 clock.jump(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
                 for (int i = 0; i < packetsPerRound; i++) {
+                    // small and MTU-sized, every third one IPv6: the branches real traffic takes
                     boolean big = (i & 1) == 1;
-                    a.send(big ? large : small);
+                    boolean v6 = i % 3 == 2;
+                    a.send(v6 ? small6 : big ? large : small, i);
                     wire.deliver(a, b);
-                    b.send(big ? largeBack : smallBack);
+                    b.send(v6 ? small6Back : big ? largeBack : smallBack, i);
                     wire.deliver(a, b);
                 }
+                // packets for no peer, dropped before any crypto
+                a.send(noRoute, r);
+                a.send(mld, r);
                 // the timer thread's part, as a daemon runs it: due timers handled, deadlines rescheduled
                 // (a warm-up that never drains them leaves the scheduling code compiled for one branch,
                 // and the first real packet throws that code away)
@@ -79,6 +93,49 @@ public final class DeviceWarmUp {
         }
     }
 
+    /**
+     * The packet path calls its sink through an interface; warmed with one sink class, the JIT
+     * would compile those calls for that class alone and throw the code away at the daemon's
+     * first packet (its sinks are other classes). Three classes make the calls megamorphic, as
+     * they are in a daemon (TUN reader, UDP event loop, timers), so compiled code survives.
+     */
+    private static final class Relay implements PacketSink {
+        private final PacketSink to;
+
+        Relay(PacketSink to) {
+            this.to = to;
+        }
+
+        @Override
+        public boolean sendDatagram(InetSocketAddress dst, byte[] b, int off, int len) {
+            return to.sendDatagram(dst, b, off, len);
+        }
+
+        @Override
+        public void writeTun(byte[] b, int off, int len) {
+            to.writeTun(b, off, len);
+        }
+    }
+
+    /** A second relay class: see {@link Relay}. */
+    private static final class OtherRelay implements PacketSink {
+        private final PacketSink to;
+
+        OtherRelay(PacketSink to) {
+            this.to = to;
+        }
+
+        @Override
+        public boolean sendDatagram(InetSocketAddress dst, byte[] b, int off, int len) {
+            return to.sendDatagram(dst, b, off, len);
+        }
+
+        @Override
+        public void writeTun(byte[] b, int off, int len) {
+            to.writeTun(b, off, len);
+        }
+    }
+
     private static final class Side implements PacketSink {
         final Device device;
         final Worker worker;
@@ -86,6 +143,8 @@ public final class DeviceWarmUp {
         final byte[] buf = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
         final InetSocketAddress address;
         private final Wire wire;
+        private final PacketSink[] sinks = {this, new Relay(this), new OtherRelay(this)};
+        private int nextReceiveSink;
         long delivered;
 
         Side(InetSocketAddress address, Wire wire, Clock clock, SecureRandom random, String cipherBackend) {
@@ -98,20 +157,22 @@ public final class DeviceWarmUp {
             worker = new Worker(TransportCipher.create(cipherBackend));
         }
 
-        void connect(Side other, byte[] otherInner) {
+        void connect(Side other, byte[] otherInner, byte[] otherInner6) {
             Peer p = device.addPeer(X25519Keys.publicFromPrivate(other.privateKey));
             p.setEndpoint(other.address);
             device.allowedIps().insert(IpPrefix.of(otherInner, 32), p);
+            device.allowedIps().insert(IpPrefix.of(otherInner6, 128), p);
             device.setUp(true);
         }
 
-        void send(byte[] packet) {
+        void send(byte[] packet, int i) {
             System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
-            device.sendPacket(worker, buf, Protocol.HEADROOM, packet.length, this);
+            device.sendPacket(worker, buf, Protocol.HEADROOM, packet.length, sinks[i % sinks.length]);
         }
 
         void receive(byte[] datagram, InetSocketAddress from) {
-            device.receive(worker, datagram, 0, datagram.length, from, this);
+            nextReceiveSink = (nextReceiveSink + 1) % sinks.length;
+            device.receive(worker, datagram, 0, datagram.length, from, sinks[nextReceiveSink]);
         }
 
         long sessions() {
@@ -201,6 +262,28 @@ public final class DeviceWarmUp {
         System.arraycopy(src, 0, p, 12, 4);
         System.arraycopy(dst, 0, p, 16, 4);
         return p;
+    }
+
+    /** An IPv6 header with the right payload length and addresses, zeros after it (UDP). */
+    static byte[] ipv6Packet(byte[] src, byte[] dst, int length) {
+        byte[] p = new byte[length];
+        p[0] = 0x60;
+        int payload = length - 40;
+        p[4] = (byte) (payload >>> 8);
+        p[5] = (byte) payload;
+        p[6] = 17;
+        p[7] = 64;
+        System.arraycopy(src, 0, p, 8, 16);
+        System.arraycopy(dst, 0, p, 24, 16);
+        return p;
+    }
+
+    /** fd00::n, a unique-local address (a label here, nothing is sent to it). */
+    private static byte[] inner6(int last) {
+        byte[] a = new byte[16];
+        a[0] = (byte) 0xfd;
+        a[15] = (byte) last;
+        return a;
     }
 
     private static InetSocketAddress label(int last) {
