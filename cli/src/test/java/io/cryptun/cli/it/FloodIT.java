@@ -185,6 +185,129 @@ class FloodIT {
         }
     }
 
+    /** Issue 11's flood: from the legitimate peer's own IP address (another port), about 80,000 a second for 4 s. */
+    private static final int OWN_ADDRESS_RATE = Integer.getInteger("ctsm.flood.own.rate", 80_000);
+    private static final Duration OWN_ADDRESS_TIME = Duration.ofSeconds(4);
+    private static final long OWN_ADDRESS_MAX_PACKETS = 360_000;
+    /** Tries of the legitimate handshake under that flood, and how many must complete within 1 s. */
+    private static final int OWN_ADDRESS_TRIES = 5;
+    private static final int OWN_ADDRESS_MUST_PASS = 4;
+    /** The drop counters a handshake-sized datagram from the flood ends in. */
+    private static final List<String> HANDSHAKE_DROPS = List.of("invalid_mac1", "cookie_required", "cookie_reply_limited",
+            "rate_limited", "handshake_queue_full", "invalid_handshake", "bad_size");
+
+    /**
+     * Issue 11: a flood of initiations with a valid mac1 from the legitimate peer's own IP address
+     * (another UDP port), about 80,000 a second for 4 s, while that peer (cryptun) starts a handshake
+     * for its first ping. The responder reads and sheds the flood fast enough that the peer's
+     * initiation is read, answered with a cookie and its retry with mac2 accepted: the first ping,
+     * handshake included, within 1 s in at least 4 of 5 tries. Prints the receiving thread's rate
+     * (datagrams answered or dropped per second of that thread's CPU).
+     */
+    @Test
+    void aPeerGetsThroughAFloodFromItsOwnAddress() throws Exception {
+        NetnsAssumptions.assumeNetns();
+        NetnsAssumptions.assumeCommand("wg");
+        try (TwoHosts hosts = new TwoHosts("ctsmo")) {
+            TestKeys kv = TestKeys.generate();
+            TestKeys kc = TestKeys.generate();
+            CryptunEndpoint victim = new CryptunEndpoint(hosts.right, "ctsmv" + hosts.tag, kv, hosts.workDir)
+                    .withLauncherJvmOptions();
+            CryptunEndpoint legit = new CryptunEndpoint(hosts.left, "ctsmc" + hosts.tag, kc, hosts.workDir);
+            try (victim; legit) {
+                victim.start(51821, List.of(new Endpoint.PeerSpec(kc.publicKey(), null, null, List.of("100.64.0.1/32"), 0)),
+                        List.of("100.64.0.2/24"));
+                legit.start(51820, List.of(new Endpoint.PeerSpec(kv.publicKey(), null, "198.18.0.2:51821",
+                        List.of("100.64.0.2/32"), 0)), List.of("100.64.0.1/24"));
+                byte[] victimPub = Keys.fromBase64(kv.publicKey());
+                InetSocketAddress target = new InetSocketAddress(InetAddress.getByName("198.18.0.2"), 51821);
+                List<String> ownAddress = List.of(hosts.leftUnderlay(4));
+                assertEquals(1, PingRun.run(hosts.left, hosts.workDir.resolve("ping-warm.log"), Duration.ofSeconds(20),
+                        "-c", "1", "-W", "5", "100.64.0.2").received(), "cryptun peer before the flood");
+                try (InitiationFlood warmUp = InitiationFlood.open(hosts.left, ownAddress, target, victimPub)) {
+                    warmUp.start(OWN_ADDRESS_MAX_PACKETS, Duration.ofSeconds(2), OWN_ADDRESS_RATE, 200);
+                    warmUp.awaitSender(Duration.ofSeconds(5));
+                }
+                Thread.sleep(1500);
+
+                int fast = 0;
+                StringBuilder tries = new StringBuilder();
+                for (int t = 1; t <= OWN_ADDRESS_TRIES; t++) {
+                    freshPeer(hosts.left, legit.ifname(), kv.publicKey(), "100.64.0.2/32");
+                    OwnAddressTry r = floodFromOwnAddress(hosts, victim, legit, ownAddress, target, victimPub, t);
+                    System.out.println("FloodIT own address, try " + t + ": " + r);
+                    tries.append("\n  ").append(r);
+                    if (r.pingMillis >= 0 && r.pingMillis < 1000) {
+                        fast++;
+                    }
+                    Thread.sleep(1200); // the victim leaves "under load"
+                }
+                assertTrue(fast >= OWN_ADDRESS_MUST_PASS, fast + " of " + OWN_ADDRESS_TRIES
+                        + " first pings within 1 s under a flood from the peer's own address:" + tries);
+                assertTrue(victim.process().isAlive(), "victim still running");
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError(e.getMessage() + "\n" + hosts.logs(), e);
+            }
+        }
+    }
+
+    /** One legitimate handshake under a flood from the peer's own address, and what the victim's receiving thread did. */
+    private record OwnAddressTry(double pingMillis, long sent, long floodMillis, long handled, long udpThreadCpuMillis,
+                                 long kernelDrops, long cookieReplies, long initiations, long cookiesReceived,
+                                 String load) {
+        @Override
+        public String toString() {
+            return (pingMillis < 0 ? "no reply" : "first ping answered after " + pingMillis + " ms")
+                    + "; the peer sent " + initiations + " initiations, got " + cookiesReceived + " cookie replies"
+                    + "; flood: " + sent + " initiations in " + floodMillis + " ms (" + (sent * 1000 / Math.max(1, floodMillis))
+                    + "/s); victim's receiving thread: " + handled + " handshake datagrams answered or dropped in "
+                    + udpThreadCpuMillis + " ms of its CPU (" + (handled * 1000 / Math.max(1, udpThreadCpuMillis))
+                    + " per CPU second), " + cookieReplies + " cookie replies sent; dropped by the kernel at the"
+                    + " victim's socket: " + kernelDrops + "; load average " + load;
+        }
+    }
+
+    private static OwnAddressTry floodFromOwnAddress(TwoHosts hosts, CryptunEndpoint victim, CryptunEndpoint legit,
+                                                     List<String> ownAddress, InetSocketAddress target, byte[] victimPub,
+                                                     int attempt) throws Exception {
+        long pid = victim.process().pid();
+        DaemonCounters v0 = DaemonCounters.of(victim.ifname());
+        DaemonCounters l0 = DaemonCounters.of(legit.ifname());
+        long drops0 = rcvbufErrors(hosts.right);
+        long cpu0 = ProcessUsage.threadCpuMillis(pid, "cryptun-udp");
+        long wall0 = System.nanoTime();
+        double pingMillis;
+        long sent;
+        try (InitiationFlood flood = InitiationFlood.open(hosts.left, ownAddress, target, victimPub)) {
+            flood.start(OWN_ADDRESS_MAX_PACKETS, OWN_ADDRESS_TIME, OWN_ADDRESS_RATE, 200);
+            // the legitimate handshake starts once the flood is in full swing: the victim answers it
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while ((flood.genuineCookieReplies() == 0 || System.nanoTime() - wall0 < 500_000_000L)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            PingRun.Result r = PingRun.run(hosts.left, hosts.workDir.resolve("ping-own-" + attempt + ".log"),
+                    Duration.ofSeconds(10), "-c", "1", "-W", "3", "100.64.0.2");
+            pingMillis = r.received() == 1 ? r.rttMillis().get(0) : -1;
+            flood.awaitSender(OWN_ADDRESS_TIME.plusSeconds(2));
+            sent = flood.sent();
+        }
+        long floodMillis = (System.nanoTime() - wall0) / 1_000_000;
+        Thread.sleep(200); // what is still in the socket buffer
+        long cpu = ProcessUsage.threadCpuMillis(pid, "cryptun-udp") - cpu0;
+        DaemonCounters v1 = DaemonCounters.of(victim.ifname());
+        DaemonCounters l1 = DaemonCounters.of(legit.ifname());
+        long handled = 0;
+        for (String c : HANDSHAKE_DROPS) {
+            handled += Math.max(0, v1.get(c)) - Math.max(0, v0.get(c));
+        }
+        String load = Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        return new OwnAddressTry(pingMillis, sent, floodMillis, handled, cpu, rcvbufErrors(hosts.right) - drops0,
+                v1.get("cookie_reply_sent") - v0.get("cookie_reply_sent"),
+                l1.get("initiation_sent") - l0.get("initiation_sent"),
+                l1.get("cookie_reply_received") - l0.get("cookie_reply_received"), load);
+    }
+
     /** What happened to one legitimate handshake under a flood. */
     private record Attempt(String who, long millis, double pingRttMillis, long sent, long genuine, long other,
                            long peakRssKb, long kernelDrops, long victimCpuMillis, long floodMillis) {
