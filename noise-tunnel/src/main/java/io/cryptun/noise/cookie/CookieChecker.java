@@ -7,6 +7,7 @@ import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.MessageType;
 import java.security.SecureRandom;
+import org.bouncycastle.crypto.digests.Blake2sDigest;
 import java.util.Arrays;
 
 /**
@@ -43,20 +44,60 @@ public final class CookieChecker {
         secretValid = false;
     }
 
-    /** mac1 sits 32 bytes before the end of an initiation or response and covers all before it. */
+    /**
+     * mac1 sits 32 bytes before the end of an initiation or response and covers all before it.
+     * Checked on the receiving thread for every handshake-sized datagram, a flood's included, so it
+     * allocates nothing: each thread keeps its keyed BLAKE2s state (see {@link Mac1Scratch}).
+     */
     public boolean checkMac1(byte[] msg, int off, int len) {
         byte[] key = mac1Key;
         if (key == null || len < 32) {
             return false;
         }
         int macOff = off + len - 32;
-        byte[] mac = Blake2s.mac(key, msg, off, len - 32);
+        Mac1Scratch s = MAC1_SCRATCH.get();
+        byte[] mac = s.mac(key, msg, off, len - 32);
         return Blake2s.equalsConstantTime(mac, 0, msg, macOff, 16);
     }
 
-    /** mac2 (the last 16 bytes) must be MAC(cookie(source), everything before it). */
+    private static final ThreadLocal<Mac1Scratch> MAC1_SCRATCH = ThreadLocal.withInitial(Mac1Scratch::new);
+
+    /**
+     * A thread's keyed BLAKE2s for mac1 and its output buffer: resetting a keyed digest restores the
+     * key block, so the key is absorbed again without building a new digest per datagram.
+     */
+    private static final class Mac1Scratch {
+        private byte[] key;
+        private Blake2sDigest digest;
+        private final byte[] out = new byte[Blake2s.MAC_LENGTH];
+
+        byte[] mac(byte[] k, byte[] msg, int off, int len) {
+            if (k != key) {
+                key = k;
+                digest = new Blake2sDigest(k, Blake2s.MAC_LENGTH, null, null);
+            } else {
+                digest.reset();
+            }
+            digest.update(msg, off, len);
+            digest.doFinal(out, 0);
+            return out;
+        }
+    }
+
+    /**
+     * mac2 (the last 16 bytes) must be MAC(cookie(source), everything before it). An all-zero mac2
+     * is what an initiator without a cookie sends: it is refused without computing anything (a
+     * real MAC is all zeros with probability 2^-128), which keeps a flood without cookies cheap.
+     */
     public boolean checkMac2(byte[] msg, int off, int len, byte[] source, long nowNanos) {
         if (len < 32) {
+            return false;
+        }
+        int zeros = 0;
+        for (int i = off + len - 16; i < off + len; i++) {
+            zeros |= msg[i];
+        }
+        if (zeros == 0) {
             return false;
         }
         byte[] cookie;

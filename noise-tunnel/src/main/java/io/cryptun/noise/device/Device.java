@@ -2,6 +2,7 @@ package io.cryptun.noise.device;
 
 import io.cryptun.noise.allowedips.AllowedIps;
 import io.cryptun.noise.cookie.CookieChecker;
+import io.cryptun.noise.cookie.CookieReplyLimiter;
 import io.cryptun.noise.cookie.RateLimiter;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;
@@ -53,6 +54,8 @@ public final class Device {
     final HandshakeQueue handshakeQueue = new HandshakeQueue(Protocol.HANDSHAKE_QUEUE_SIZE);
     final CookieChecker cookieChecker;
     final RateLimiter rateLimiter;
+    /** Issue 11: cookie replies per (IP, port) under load, so one flooding socket cannot take the receiving thread. */
+    final CookieReplyLimiter cookieReplyLimiter = new CookieReplyLimiter();
     final IndexTable<Object> indices;
     final AllowedIps<Peer> allowedIps = new AllowedIps<>();
     private final Map<ByteBuffer, Peer> peers = new ConcurrentHashMap<>();
@@ -766,6 +769,12 @@ public final class Device {
                                    long now) {
         byte[] source = cookieSource(from);
         if (!cookieChecker.checkMac2(msg, off, len, source, now)) {
+            // issue 11: a source (IP and port) over its reply budget is a flood; dropping it here
+            // costs no cookie, seal or send, and the legitimate peer's own port keeps its budget
+            if (!cookieReplyLimiter.allow(from, now)) {
+                stats.drop(DropReason.COOKIE_REPLY_LIMITED);
+                return false;
+            }
             sendCookieReply(w, msg, off, len, from, source, out, now);
             stats.drop(DropReason.COOKIE_REQUIRED);
             return false;
