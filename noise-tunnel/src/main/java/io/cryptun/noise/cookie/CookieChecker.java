@@ -7,7 +7,6 @@ import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.MessageType;
 import java.security.SecureRandom;
-import org.bouncycastle.crypto.digests.Blake2sDigest;
 import java.util.Arrays;
 
 /**
@@ -21,7 +20,7 @@ public final class CookieChecker {
     public static final long SECRET_LIFETIME_NANOS = 120_000_000_000L;
 
     private final SecureRandom random;
-    private volatile byte[] mac1Key;
+    private volatile Mac1Verifier mac1;
     private volatile byte[] cookieKey;
     private final byte[] secret = new byte[32];
     private long secretCreatedAt;
@@ -34,10 +33,10 @@ public final class CookieChecker {
     /** Keys derive from our own public key; called whenever the private key changes. */
     public synchronized void init(byte[] ourPublicKey) {
         if (ourPublicKey == null) {
-            mac1Key = null;
+            mac1 = null;
             cookieKey = null;
         } else {
-            mac1Key = WireGuardNoise.labelKey(WireGuardNoise.LABEL_MAC1, ourPublicKey);
+            mac1 = new Mac1Verifier(WireGuardNoise.labelKey(WireGuardNoise.LABEL_MAC1, ourPublicKey));
             cookieKey = WireGuardNoise.labelKey(WireGuardNoise.LABEL_COOKIE, ourPublicKey);
         }
         Arrays.fill(secret, (byte) 0);
@@ -46,42 +45,15 @@ public final class CookieChecker {
 
     /**
      * mac1 sits 32 bytes before the end of an initiation or response and covers all before it.
-     * Checked on the receiving thread for every handshake-sized datagram, a flood's included, so it
-     * allocates nothing: each thread keeps its keyed BLAKE2s state (see {@link Mac1Scratch}).
+     * Checked on the receiving thread for every handshake-sized datagram, a flood's included:
+     * {@link Mac1Verifier} does it from the key's precomputed state, without allocating.
      */
     public boolean checkMac1(byte[] msg, int off, int len) {
-        byte[] key = mac1Key;
-        if (key == null || len < 32) {
+        Mac1Verifier v = mac1;
+        if (v == null || len < 32) {
             return false;
         }
-        int macOff = off + len - 32;
-        Mac1Scratch s = MAC1_SCRATCH.get();
-        byte[] mac = s.mac(key, msg, off, len - 32);
-        return Blake2s.equalsConstantTime(mac, 0, msg, macOff, 16);
-    }
-
-    private static final ThreadLocal<Mac1Scratch> MAC1_SCRATCH = ThreadLocal.withInitial(Mac1Scratch::new);
-
-    /**
-     * A thread's keyed BLAKE2s for mac1 and its output buffer: resetting a keyed digest restores the
-     * key block, so the key is absorbed again without building a new digest per datagram.
-     */
-    private static final class Mac1Scratch {
-        private byte[] key;
-        private Blake2sDigest digest;
-        private final byte[] out = new byte[Blake2s.MAC_LENGTH];
-
-        byte[] mac(byte[] k, byte[] msg, int off, int len) {
-            if (k != key) {
-                key = k;
-                digest = new Blake2sDigest(k, Blake2s.MAC_LENGTH, null, null);
-            } else {
-                digest.reset();
-            }
-            digest.update(msg, off, len);
-            digest.doFinal(out, 0);
-            return out;
-        }
+        return v.verify(msg, off, len - 32, off + len - 32);
     }
 
     /**
