@@ -253,7 +253,7 @@ class FloodIT {
 
     /** One legitimate handshake under a flood from the peer's own address, and what the victim's receiving thread did. */
     private record OwnAddressTry(double pingMillis, long sent, long floodMillis, long handled, long udpThreadCpuMillis,
-                                 long kernelDrops, long cookieReplies, long initiations, long cookiesReceived,
+                                 long udpThreadSystemMillis, long kernelDrops, long cookieReplies, long initiations, long cookiesReceived,
                                  String load) {
         @Override
         public String toString() {
@@ -261,8 +261,8 @@ class FloodIT {
                     + "; the peer sent " + initiations + " initiations, got " + cookiesReceived + " cookie replies"
                     + "; flood: " + sent + " initiations in " + floodMillis + " ms (" + (sent * 1000 / Math.max(1, floodMillis))
                     + "/s); victim's receiving thread: " + handled + " handshake datagrams answered or dropped in "
-                    + udpThreadCpuMillis + " ms of its CPU (" + (handled * 1000 / Math.max(1, udpThreadCpuMillis))
-                    + " per CPU second), " + cookieReplies + " cookie replies sent; dropped by the kernel at the"
+                    + udpThreadCpuMillis + " ms of its CPU (" + udpThreadSystemMillis + " ms of it in the kernel; "
+                    + (handled * 1000 / Math.max(1, udpThreadCpuMillis)) + " per CPU second), " + cookieReplies + " cookie replies sent; dropped by the kernel at the"
                     + " victim's socket: " + kernelDrops + "; load average " + load;
         }
     }
@@ -275,6 +275,7 @@ class FloodIT {
         DaemonCounters l0 = DaemonCounters.of(legit.ifname());
         long drops0 = rcvbufErrors(hosts.right);
         long cpu0 = ProcessUsage.threadCpuMillis(pid, "cryptun-udp");
+        long sys0 = ProcessUsage.threadCpuMillis(pid, "cryptun-udp", true);
         long wall0 = System.nanoTime();
         double pingMillis;
         long sent;
@@ -295,6 +296,7 @@ class FloodIT {
         long floodMillis = (System.nanoTime() - wall0) / 1_000_000;
         Thread.sleep(200); // what is still in the socket buffer
         long cpu = ProcessUsage.threadCpuMillis(pid, "cryptun-udp") - cpu0;
+        long sys = ProcessUsage.threadCpuMillis(pid, "cryptun-udp", true) - sys0;
         DaemonCounters v1 = DaemonCounters.of(victim.ifname());
         DaemonCounters l1 = DaemonCounters.of(legit.ifname());
         long handled = 0;
@@ -302,7 +304,7 @@ class FloodIT {
             handled += Math.max(0, v1.get(c)) - Math.max(0, v0.get(c));
         }
         String load = Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
-        return new OwnAddressTry(pingMillis, sent, floodMillis, handled, cpu, rcvbufErrors(hosts.right) - drops0,
+        return new OwnAddressTry(pingMillis, sent, floodMillis, handled, cpu, sys, rcvbufErrors(hosts.right) - drops0,
                 v1.get("cookie_reply_sent") - v0.get("cookie_reply_sent"),
                 l1.get("initiation_sent") - l0.get("initiation_sent"),
                 l1.get("cookie_reply_received") - l0.get("cookie_reply_received"), load);

@@ -44,6 +44,11 @@ final class ProcessUsage {
      * {@code prefix} (Linux keeps the first 15 characters of a Java thread's name).
      */
     static long threadCpuMillis(long pid, String prefix) throws IOException {
+        return threadCpuMillis(pid, prefix, false);
+    }
+
+    /** As {@link #threadCpuMillis(long, String)}, the system (kernel) part only when {@code systemOnly}. */
+    static long threadCpuMillis(long pid, String prefix, boolean systemOnly) throws IOException {
         long ticks = 0;
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks.toList()) {
@@ -56,7 +61,7 @@ final class ProcessUsage {
                 String comm = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
                 if (comm.startsWith(prefix)) {
                     String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += (systemOnly ? 0 : Long.parseLong(f[11])) + Long.parseLong(f[12]);
                 }
             }
         }
