@@ -72,16 +72,32 @@ public final class CookieChecker {
         if (zeros == 0) {
             return false;
         }
-        byte[] cookie;
+        // the valid-mac2 flood of issue 11 is checked here for every datagram: no allocation
+        Mac2Scratch s = MAC2_SCRATCH.get();
         synchronized (this) {
             if (!secretValid || nowNanos - secretCreatedAt > SECRET_LIFETIME_NANOS) {
                 return false;
             }
-            cookie = Blake2s.mac(secret, source, 0, source.length);
+            Blake2sMac.keyBlock(secret, 0, secret.length, s.h, s.m);
         }
-        byte[] mac = Blake2s.mac(cookie, msg, off, len - 16);
-        Arrays.fill(cookie, (byte) 0);
-        return Blake2s.equalsConstantTime(mac, 0, msg, off + len - 16, 16);
+        Blake2sMac.absorbLast(s.h, s.m, source, 0, source.length);
+        Blake2sMac.writeMac(s.h, s.cookie, 0);
+        Blake2sMac.keyBlock(s.cookie, 0, s.cookie.length, s.h, s.m);
+        Blake2sMac.absorbLast(s.h, s.m, msg, off, len - 16);
+        boolean ok = Blake2sMac.macEquals(s.h, msg, off + len - 16);
+        Arrays.fill(s.cookie, (byte) 0);
+        Arrays.fill(s.h, 0);
+        Arrays.fill(s.m, 0);
+        return ok;
+    }
+
+    private static final ThreadLocal<Mac2Scratch> MAC2_SCRATCH = ThreadLocal.withInitial(Mac2Scratch::new);
+
+    /** A thread's BLAKE2s words and the cookie, zeroed after each check. */
+    private static final class Mac2Scratch {
+        final int[] m = new int[16];
+        final int[] h = new int[8];
+        final byte[] cookie = new byte[Blake2s.MAC_LENGTH];
     }
 
     /**
