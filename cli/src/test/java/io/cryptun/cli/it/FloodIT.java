@@ -362,6 +362,8 @@ class FloodIT {
                 long floodMillis;
                 DaemonCounters v0;
                 DaemonCounters v1;
+                long cpu0;
+                long cpu;
                 long drops0 = rcvbufErrors(hosts.right);
                 try (InitiationFlood flood = InitiationFlood.open(hosts.left, List.of(attacker), target, victimPub)) {
                     flood.start(MAC2_FLOOD_MAX_PACKETS, MAC2_FLOOD_TIME, OWN_ADDRESS_RATE, 200);
@@ -374,6 +376,7 @@ class FloodIT {
                     flood.switchToMac2(0);
                     Thread.sleep(300); // what was sent without mac2 is read by now
                     v0 = DaemonCounters.of(victim.ifname());
+                    cpu0 = ProcessUsage.threadCpuMillis(victim.process().pid(), "cryptun-udp");
                     long sent0 = flood.sent();
                     long t0 = System.nanoTime();
                     for (int t = 1; t <= OWN_ADDRESS_TRIES; t++) {
@@ -391,6 +394,11 @@ class FloodIT {
                     flood.stop();
                     Thread.sleep(300);
                     v1 = DaemonCounters.of(victim.ifname());
+                    cpu = ProcessUsage.threadCpuMillis(victim.process().pid(), "cryptun-udp") - cpu0;
+                }
+                long handled = 0;
+                for (String c : HANDSHAKE_DROPS) {
+                    handled += Math.max(0, v1.get(c)) - Math.max(0, v0.get(c));
                 }
                 long limited = v1.get("rate_limited") - v0.get("rate_limited");
                 long handshakes = v1.get("invalid_handshake") - v0.get("invalid_handshake");
@@ -399,7 +407,9 @@ class FloodIT {
                 System.out.println("FloodIT valid mac2: " + sentWithMac2 + " initiations with a valid mac2 from " + attacker
                         + " in " + floodMillis + " ms; rate_limited " + limited + ", reached the handshake worker (and failed"
                         + " there) " + handshakes + ", cookie replies " + cookieReplies + "; dropped by the kernel at the"
-                        + " victim's socket: " + (rcvbufErrors(hosts.right) - drops0) + "; the peer at "
+                        + " victim's socket: " + (rcvbufErrors(hosts.right) - drops0) + "; victim's receiving thread: "
+                        + handled + " handshake datagrams answered or dropped in " + cpu + " ms of its CPU ("
+                        + handled * 1000 / Math.max(1, cpu) + " per CPU second); the peer at "
                         + hosts.leftUnderlay(4) + ":" + tries + "; load average " + load);
                 // 5 at once and 20 a second after, not more, reached the Diffie-Hellman work
                 long seconds = (floodMillis + 999) / 1000 + 1;
