@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
@@ -48,10 +47,23 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     private static final int MAX_DATAGRAM = 65535;
-    private static final int RECVMMSG_BATCH = 64;
-    /** One receive call's buffer: room for 4 datagrams of the largest size. */
-    private static final int RECEIVE_BUFFER = MAX_DATAGRAM * 4;
+    /**
+     * Datagrams read per wake-up at most (Netty counts datagrams, not calls) before the event loop
+     * runs its other tasks: eight recvmmsg calls, about a millisecond of a flood's work.
+     */
+    private static final int DATAGRAMS_PER_WAKE_UP = 256;
+    /** Datagrams per recvmmsg call: each needs a slot of MAX_DATAGRAM bytes in the read buffer (see ReceiveBuffers). */
+    private static final int DATAGRAMS_PER_READ = 32;
     private static final int SOCKET_BUFFER = 4 << 20;
+    /**
+     * The receive buffer, forced past net.core.rmem_max where we may (CAP_NET_ADMIN, which the
+     * daemon has for its TUN device anyway). A flood of small datagrams fills a buffer by count, at
+     * about 1 KiB of kernel memory each; 16 MiB (32 MiB once the kernel doubles it) hold about
+     * 30,000, a few hundred milliseconds of a one-host flood: the reading thread may be off its core
+     * for that long on a busy host without losing the legitimate initiation among the flood's
+     * datagrams (issue 11). It is kernel memory used only while datagrams wait.
+     */
+    private static final int FORCED_RECEIVE_BUFFER = 16 << 20;
     private static final int GSO_MAX_SEGMENTS = 64;
     private static final int GSO_MAX_BYTES = 65000;
 
@@ -86,8 +98,6 @@ public final class UdpTransport implements AutoCloseable {
         try {
             Channel ch = bind(group, port, receiver, true);
             UdpTransport t = new UdpTransport(group, ch);
-            // the event loop's first receive buffer comes from the allocator too
-            ch.eventLoop().execute(t::warmReceiveAllocator);
             return t;
         } catch (BindException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -109,13 +119,14 @@ public final class UdpTransport implements AutoCloseable {
                     .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                     .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECEIVE_BUFFER))
-                    .option(ChannelOption.MAX_MESSAGES_PER_READ, RECVMMSG_BATCH)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new ReceiveBuffers(MAX_DATAGRAM, DATAGRAMS_PER_READ, DATAGRAMS_PER_WAKE_UP))
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                     .handler(new Inbound(receiver));
         try {
             InetAddress any = ipv6 ? wildcardV6() : InetAddress.getByAddress(new byte[4]);
-            return b.bind(new InetSocketAddress(any, port)).sync().channel();
+            Channel ch = b.bind(new InetSocketAddress(any, port)).sync().channel();
+            SocketOptions.forceReceiveBuffer(((EpollDatagramChannel) ch).fd().intValue(), FORCED_RECEIVE_BUFFER);
+            return ch;
         } catch (Exception e) {
             String msg = String.valueOf(e.getMessage());
             if (e instanceof BindException || e.getCause() instanceof BindException || msg.contains("Address already in use")) {
@@ -310,10 +321,6 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** As {@link #warmAllocator()}, for the event loop: the size of its receive buffer. */
-    private void warmReceiveAllocator() {
-        channel.alloc().directBuffer(RECEIVE_BUFFER).release();
-    }
 
     public Batch newBatch() {
         return new Batch();

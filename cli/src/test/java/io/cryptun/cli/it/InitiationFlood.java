@@ -41,6 +41,8 @@ final class InitiationFlood implements AutoCloseable {
     private final byte[] cookieKey;
     private final List<DatagramChannel> sockets;
     private final byte[][] templates = new byte[TEMPLATES][];
+    /** What the sender sends: the templates, or copies of them with a valid mac2 (see {@link #switchToMac2}). */
+    private volatile byte[][] outgoing = templates;
     private final List<Thread> readers = new ArrayList<>();
     /** The cookie last received on each socket (bound to that socket's address and port). */
     private final ConcurrentHashMap<Integer, byte[]> cookies = new ConcurrentHashMap<>();
@@ -125,7 +127,7 @@ final class InitiationFlood implements AutoCloseable {
                             r.done().countDown();
                         }
                         buf.clear();
-                        buf.put(templates[(int) (n % TEMPLATES)]);
+                        buf.put(outgoing[(int) (n % TEMPLATES)]);
                         buf.flip();
                         sockets.get((int) (n % sockets.size())).send(buf, target);
                         n++;
@@ -167,6 +169,25 @@ final class InitiationFlood implements AutoCloseable {
         if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the sender did not send the mac2 messages in time (is it running?)");
         }
+    }
+
+    /**
+     * From now on every initiation the sender sends carries a valid mac2, made with the cookie last
+     * received on socket {@code socketIndex} (so meant for a flood from that one socket): the
+     * attacker that fetched a cookie for its own address.
+     */
+    void switchToMac2(int socketIndex) {
+        byte[] cookie = cookies.get(socketIndex);
+        if (cookie == null) {
+            throw new IllegalStateException("no cookie received on socket " + socketIndex);
+        }
+        byte[][] withMac2 = new byte[TEMPLATES][];
+        for (int i = 0; i < TEMPLATES; i++) {
+            byte[] m = templates[i].clone();
+            Blake2s.mac(cookie, m, 0, InitiationMessage.OFF_MAC2, m, InitiationMessage.OFF_MAC2);
+            withMac2[i] = m;
+        }
+        outgoing = withMac2;
     }
 
     private record Mac2Request(int socketIndex, byte[][] messages, CountDownLatch done) {

@@ -38,4 +38,33 @@ final class ProcessUsage {
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
         return ticks * 1000 / TICKS_PER_SECOND;
     }
+
+    /**
+     * User plus system CPU time, in milliseconds, of the process's threads whose name starts with
+     * {@code prefix} (Linux keeps the first 15 characters of a Java thread's name).
+     */
+    static long threadCpuMillis(long pid, String prefix) throws IOException {
+        return threadCpuMillis(pid, prefix, false);
+    }
+
+    /** As {@link #threadCpuMillis(long, String)}, the system (kernel) part only when {@code systemOnly}. */
+    static long threadCpuMillis(long pid, String prefix, boolean systemOnly) throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String s;
+                try {
+                    s = Files.readString(task.resolve("stat"), StandardCharsets.ISO_8859_1);
+                } catch (IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                String comm = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
+                if (comm.startsWith(prefix)) {
+                    String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                    ticks += (systemOnly ? 0 : Long.parseLong(f[11])) + Long.parseLong(f[12]);
+                }
+            }
+        }
+        return ticks * 1000 / TICKS_PER_SECOND;
+    }
 }

@@ -20,7 +20,7 @@ public final class CookieChecker {
     public static final long SECRET_LIFETIME_NANOS = 120_000_000_000L;
 
     private final SecureRandom random;
-    private volatile byte[] mac1Key;
+    private volatile Mac1Verifier mac1;
     private volatile byte[] cookieKey;
     private final byte[] secret = new byte[32];
     private long secretCreatedAt;
@@ -33,42 +33,71 @@ public final class CookieChecker {
     /** Keys derive from our own public key; called whenever the private key changes. */
     public synchronized void init(byte[] ourPublicKey) {
         if (ourPublicKey == null) {
-            mac1Key = null;
+            mac1 = null;
             cookieKey = null;
         } else {
-            mac1Key = WireGuardNoise.labelKey(WireGuardNoise.LABEL_MAC1, ourPublicKey);
+            mac1 = new Mac1Verifier(WireGuardNoise.labelKey(WireGuardNoise.LABEL_MAC1, ourPublicKey));
             cookieKey = WireGuardNoise.labelKey(WireGuardNoise.LABEL_COOKIE, ourPublicKey);
         }
         Arrays.fill(secret, (byte) 0);
         secretValid = false;
     }
 
-    /** mac1 sits 32 bytes before the end of an initiation or response and covers all before it. */
+    /**
+     * mac1 sits 32 bytes before the end of an initiation or response and covers all before it.
+     * Checked on the receiving thread for every handshake-sized datagram, a flood's included:
+     * {@link Mac1Verifier} does it from the key's precomputed state, without allocating.
+     */
     public boolean checkMac1(byte[] msg, int off, int len) {
-        byte[] key = mac1Key;
-        if (key == null || len < 32) {
+        Mac1Verifier v = mac1;
+        if (v == null || len < 32) {
             return false;
         }
-        int macOff = off + len - 32;
-        byte[] mac = Blake2s.mac(key, msg, off, len - 32);
-        return Blake2s.equalsConstantTime(mac, 0, msg, macOff, 16);
+        return v.verify(msg, off, len - 32, off + len - 32);
     }
 
-    /** mac2 (the last 16 bytes) must be MAC(cookie(source), everything before it). */
+    /**
+     * mac2 (the last 16 bytes) must be MAC(cookie(source), everything before it). An all-zero mac2
+     * is what an initiator without a cookie sends: it is refused without computing anything (a
+     * real MAC is all zeros with probability 2^-128), which keeps a flood without cookies cheap.
+     */
     public boolean checkMac2(byte[] msg, int off, int len, byte[] source, long nowNanos) {
         if (len < 32) {
             return false;
         }
-        byte[] cookie;
+        int zeros = 0;
+        for (int i = off + len - 16; i < off + len; i++) {
+            zeros |= msg[i];
+        }
+        if (zeros == 0) {
+            return false;
+        }
+        // the valid-mac2 flood of issue 11 is checked here for every datagram: no allocation
+        Mac2Scratch s = MAC2_SCRATCH.get();
         synchronized (this) {
             if (!secretValid || nowNanos - secretCreatedAt > SECRET_LIFETIME_NANOS) {
                 return false;
             }
-            cookie = Blake2s.mac(secret, source, 0, source.length);
+            Blake2sMac.keyBlock(secret, 0, secret.length, s.h, s.m);
         }
-        byte[] mac = Blake2s.mac(cookie, msg, off, len - 16);
-        Arrays.fill(cookie, (byte) 0);
-        return Blake2s.equalsConstantTime(mac, 0, msg, off + len - 16, 16);
+        Blake2sMac.absorbLast(s.h, s.m, source, 0, source.length);
+        Blake2sMac.writeMac(s.h, s.cookie, 0);
+        Blake2sMac.keyBlock(s.cookie, 0, s.cookie.length, s.h, s.m);
+        Blake2sMac.absorbLast(s.h, s.m, msg, off, len - 16);
+        boolean ok = Blake2sMac.macEquals(s.h, msg, off + len - 16);
+        Arrays.fill(s.cookie, (byte) 0);
+        Arrays.fill(s.h, 0);
+        Arrays.fill(s.m, 0);
+        return ok;
+    }
+
+    private static final ThreadLocal<Mac2Scratch> MAC2_SCRATCH = ThreadLocal.withInitial(Mac2Scratch::new);
+
+    /** A thread's BLAKE2s words and the cookie, zeroed after each check. */
+    private static final class Mac2Scratch {
+        final int[] m = new int[16];
+        final int[] h = new int[8];
+        final byte[] cookie = new byte[Blake2s.MAC_LENGTH];
     }
 
     /**

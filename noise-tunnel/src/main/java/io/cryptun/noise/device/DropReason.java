@@ -24,6 +24,8 @@ public enum DropReason {
     INVALID_MAC1,
     /** inbound: handshake message refused under load for lack of a valid mac2 (a cookie reply was sent) */
     COOKIE_REQUIRED,
+    /** inbound: handshake message under load without a valid mac2, from a source (IP and port) over its cookie-reply budget: no reply */
+    COOKIE_REPLY_LIMITED,
     /** inbound: per-source handshake rate limit under load */
     RATE_LIMITED,
     /** inbound: the handshake queue was full */

@@ -2,6 +2,7 @@ package io.cryptun.noise.device;
 
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.cookie.CookieChecker;
+import io.cryptun.noise.cookie.CookieReplyLimiter;
 import io.cryptun.noise.cookie.RateLimiter;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.InitiationMessage;
@@ -28,6 +29,8 @@ final class LoadGuard {
     private final HandshakeQueue handshakeQueue;
     private final CookieChecker cookieChecker;
     private final RateLimiter rateLimiter = new RateLimiter();
+    /** Cookie replies per source IP and port, so one flooding socket cannot take the receiving thread (issue 11). */
+    private final CookieReplyLimiter cookieReplyLimiter = new CookieReplyLimiter();
 
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private final AtomicInteger arrivalsUnderLoad = new AtomicInteger();
@@ -96,6 +99,12 @@ final class LoadGuard {
                            long now) {
         byte[] source = cookieSource(from);
         if (!cookieChecker.checkMac2(msg, off, len, source, now)) {
+            // a source (IP and port) over its reply budget is a flood: dropping it here costs no
+            // cookie, seal or send, and the legitimate peer's own port keeps its budget
+            if (!cookieReplyLimiter.allow(from, now)) {
+                stats.drop(DropReason.COOKIE_REPLY_LIMITED);
+                return false;
+            }
             sendCookieReply(w, msg, off, len, from, source, out, now);
             stats.drop(DropReason.COOKIE_REQUIRED);
             return false;

@@ -32,12 +32,25 @@ class HandshakeFloodTest {
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
     }
 
+    /**
+     * Four attacking hosts, each message from another port: every message is a source of its own for
+     * the per-(IP, port) cookie-reply budget, so these floods are answered in full (issue 11's flood
+     * from one port is {@link #aFloodFromThePeersOwnAddressIsAnsweredWithinThatPortsBudget}).
+     */
     private static InetSocketAddress attacker(int i) {
+        return new InetSocketAddress(attackerHost(i % 4), 1024 + i % 60_000);
+    }
+
+    private static InetAddress attackerHost(int h) {
         try {
-            return new InetSocketAddress(InetAddress.getByName("198.18.0." + (101 + i % 4)), 40000 + i % 4);
+            return InetAddress.getByName("198.18.0." + (101 + h));
         } catch (java.net.UnknownHostException e) {
             throw new AssertionError(e);
         }
+    }
+
+    private long cookieRepliesToHost(InetAddress host) {
+        return b.sentOfType(MessageType.COOKIE_REPLY).stream().filter(d -> d.to().getAddress().equals(host)).count();
     }
 
     /** Random content with a valid mac1 for b: passes the first check, fails everything after. */
@@ -105,8 +118,8 @@ class HandshakeFloodTest {
         assertEquals(2, inits.size(), "the first initiation and the immediate retry with mac2");
         assertEquals(1, cookieRepliesTo(a.address));
         // the queued flood messages met the load when processed: cookie replies, never a Diffie-Hellman
-        for (int i = 0; i < 4; i++) {
-            assertEquals(flood / 4, cookieRepliesTo(attacker(i)));
+        for (int h = 0; h < 4; h++) {
+            assertEquals(flood / 4, cookieRepliesToHost(attackerHost(h)));
         }
         assertEquals(0, b.device.stats().drops(DropReason.INVALID_HANDSHAKE));
         assertEquals(flood + 1, b.device.stats().drops(DropReason.COOKIE_REQUIRED));
@@ -139,6 +152,34 @@ class HandshakeFloodTest {
         assertLegitimateHandshakeCompletesAtOnce();
         // the admitted five were random inside: they fail the handshake itself
         assertEquals(RateLimiter.PACKETS_BURSTABLE, b.device.stats().drops(DropReason.INVALID_HANDSHAKE));
+    }
+
+    /**
+     * Issue 11: a flood from the legitimate peer's own IP address, one other port. That port gets
+     * its burst of cookie replies and then one every 50 ms; the rest is dropped after the mac checks,
+     * without a cookie, seal or send. The peer's own port keeps its budget: its initiation is
+     * answered with a cookie at once and its retry with mac2 accepted.
+     */
+    @Test
+    void aFloodFromThePeersOwnAddressIsAnsweredWithinThatPortsBudget() throws Exception {
+        b.device.overrideUnderLoad(true);
+        InetSocketAddress flooder = new InetSocketAddress(a.address.getAddress(), 40000);
+        int flood = 10_000;
+        for (int i = 0; i < flood; i++) {
+            deliverToB(floodInitiation(i), flooder);
+        }
+        int burst = io.cryptun.noise.cookie.CookieReplyLimiter.REPLIES_BURSTABLE;
+        assertEquals(burst, cookieRepliesTo(flooder), "the flooding port's burst, then nothing at this instant");
+        assertEquals(flood - burst, b.device.stats().drops(DropReason.COOKIE_REPLY_LIMITED));
+        net.clock.advance(FakeClock.millis(100));
+        for (int i = 0; i < flood; i++) {
+            deliverToB(floodInitiation(i), flooder);
+        }
+        assertEquals(burst + 2, cookieRepliesTo(flooder), "one more reply per 50 ms");
+
+        assertLegitimateHandshakeCompletesAtOnce();
+        assertEquals(1, cookieRepliesTo(a.address), "the peer's own port got its cookie");
+        assertEquals(2, a.sentOfType(MessageType.INITIATION).size(), "the first initiation and the retry with mac2");
     }
 
     /** Sends about {@code perSecond} flood initiations a second for {@code seconds}, in ten batches a second; returns how many. */
