@@ -6,6 +6,7 @@ import io.cryptun.noise.handshake.WireGuardNoise;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.MessageType;
+import org.bouncycastle.crypto.digests.Blake2sDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -25,6 +26,8 @@ public final class CookieChecker {
     private final byte[] secret = new byte[32];
     private long secretCreatedAt;
     private boolean secretValid;
+    /** Counts secret changes, so the receiving threads' digests keyed with the old one are re-made. */
+    private long secretGeneration;
 
     public CookieChecker(SecureRandom random) {
         this.random = random;
@@ -41,6 +44,7 @@ public final class CookieChecker {
         }
         Arrays.fill(secret, (byte) 0);
         secretValid = false;
+        secretGeneration++;
     }
 
     /**
@@ -72,32 +76,61 @@ public final class CookieChecker {
         if (zeros == 0) {
             return false;
         }
-        // the valid-mac2 flood of issue 11 is checked here for every datagram: no allocation
+        // the valid-mac2 flood of issue 11 is checked here for every datagram: without allocation
+        // while the secret and the source stay the same (a flood's case)
         Mac2Scratch s = MAC2_SCRATCH.get();
         synchronized (this) {
             if (!secretValid || nowNanos - secretCreatedAt > SECRET_LIFETIME_NANOS) {
                 return false;
             }
-            Blake2sMac.keyBlock(secret, 0, secret.length, s.h, s.m);
+            if (s.owner != this || s.secretGeneration != secretGeneration) {
+                s.forget();
+                s.secretDigest = new Blake2sDigest(secret, Blake2s.MAC_LENGTH, null, null);
+                s.owner = this;
+                s.secretGeneration = secretGeneration;
+            }
         }
-        Blake2sMac.absorbLast(s.h, s.m, source, 0, source.length);
-        Blake2sMac.writeMac(s.h, s.cookie, 0);
-        Blake2sMac.keyBlock(s.cookie, 0, s.cookie.length, s.h, s.m);
-        Blake2sMac.absorbLast(s.h, s.m, msg, off, len - 16);
-        boolean ok = Blake2sMac.macEquals(s.h, msg, off + len - 16);
+        s.secretDigest.update(source, 0, source.length);
+        s.secretDigest.doFinal(s.cookie, 0);
+        if (s.cookieDigest == null || !Arrays.equals(s.cookie, s.lastCookie)) {
+            if (s.cookieDigest != null) {
+                s.cookieDigest.clearKey();
+            }
+            s.cookieDigest = new Blake2sDigest(s.cookie, Blake2s.MAC_LENGTH, null, null);
+            System.arraycopy(s.cookie, 0, s.lastCookie, 0, s.cookie.length);
+        }
         Arrays.fill(s.cookie, (byte) 0);
-        Arrays.fill(s.h, 0);
-        Arrays.fill(s.m, 0);
-        return ok;
+        s.cookieDigest.update(msg, off, len - 16);
+        s.cookieDigest.doFinal(s.mac, 0);
+        return Blake2s.equalsConstantTime(s.mac, 0, msg, off + len - 16, Blake2s.MAC_LENGTH);
     }
 
     private static final ThreadLocal<Mac2Scratch> MAC2_SCRATCH = ThreadLocal.withInitial(Mac2Scratch::new);
 
-    /** A thread's BLAKE2s words and the cookie, zeroed after each check. */
+    /**
+     * A thread's Bouncy Castle digests: one keyed with the current cookie secret (re-made when the
+     * secret changes, the old key cleared), one keyed with the last source's cookie.
+     */
     private static final class Mac2Scratch {
-        final int[] m = new int[16];
-        final int[] h = new int[8];
+        CookieChecker owner;
+        long secretGeneration = -1;
+        Blake2sDigest secretDigest;
+        Blake2sDigest cookieDigest;
         final byte[] cookie = new byte[Blake2s.MAC_LENGTH];
+        final byte[] lastCookie = new byte[Blake2s.MAC_LENGTH];
+        final byte[] mac = new byte[Blake2s.MAC_LENGTH];
+
+        void forget() {
+            if (secretDigest != null) {
+                secretDigest.clearKey();
+                secretDigest = null;
+            }
+            if (cookieDigest != null) {
+                cookieDigest.clearKey();
+                cookieDigest = null;
+            }
+            Arrays.fill(lastCookie, (byte) 0);
+        }
     }
 
     /**
@@ -116,6 +149,7 @@ public final class CookieChecker {
                 random.nextBytes(secret);
                 secretCreatedAt = nowNanos;
                 secretValid = true;
+                secretGeneration++;
             }
             cookie = Blake2s.mac(secret, source, 0, source.length);
         }

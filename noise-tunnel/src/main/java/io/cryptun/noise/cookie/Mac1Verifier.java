@@ -1,28 +1,29 @@
 package io.cryptun.noise.cookie;
 
 import io.cryptun.noise.crypto.Blake2s;
+import org.bouncycastle.crypto.digests.Blake2sDigest;
 
 /**
  * Checks mac1, keyed BLAKE2s-128 under the responder's fixed mac1 key, for every handshake-sized
- * datagram on the receiving thread: under a flood it is most of that thread's work (issue 11). The
- * key block is the same for every message, so the state after it is computed once per key and each
- * message costs only its own blocks (two for an initiation, one for a response, instead of three
- * and two), through {@link Blake2sMac} without allocating.
+ * datagram on the receiving thread: under a flood it is most of that thread's work (issue 11).
+ * Each thread keeps one Bouncy Castle digest keyed once; a digest goes back to its keyed state
+ * after each MAC, so a check allocates nothing.
  *
- * <p>Immutable after construction; the per-call scratch is thread-local.
+ * <p>The mac1 key is derived from the responder's public key: nothing secret is kept here.
  */
 public final class Mac1Verifier {
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    /** A thread's message words and chaining value. */
-    private static final class Scratch {
-        final int[] m = new int[16];
-        final int[] h = new int[8];
-    }
-
     private final byte[] key;
-    /** The chaining value after the key block, which every message of this key starts from. */
-    private final int[] afterKey = new int[8];
+    private final ThreadLocal<Scratch> scratch;
+
+    /** A thread's digest, keyed with this verifier's key, and room for the MAC it computes. */
+    private static final class Scratch {
+        final Blake2sDigest digest;
+        final byte[] mac = new byte[Blake2s.MAC_LENGTH];
+
+        Scratch(byte[] key) {
+            digest = new Blake2sDigest(key, Blake2s.MAC_LENGTH, null, null);
+        }
+    }
 
     /** @param key the 32-byte mac1 key, LABEL_MAC1 hashed with the responder's public key */
     public Mac1Verifier(byte[] key) {
@@ -30,7 +31,7 @@ public final class Mac1Verifier {
             throw new IllegalArgumentException("mac1 key must be 32 bytes");
         }
         this.key = key.clone();
-        Blake2sMac.keyBlock(this.key, 0, 32, afterKey, new int[16]);
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(this.key));
     }
 
     /**
@@ -38,13 +39,10 @@ public final class Mac1Verifier {
      * constant time.
      */
     public boolean verify(byte[] msg, int off, int len, int macOff) {
-        if (len < 1) {
-            // the key block alone would be the last block: not a shape mac1 ever has
-            return Blake2s.equalsConstantTime(Blake2s.mac(key, msg, off, len), 0, msg, macOff, Blake2s.MAC_LENGTH);
-        }
-        Scratch s = SCRATCH.get();
-        System.arraycopy(afterKey, 0, s.h, 0, 8);
-        Blake2sMac.absorbLast(s.h, s.m, msg, off, len);
-        return Blake2sMac.macEquals(s.h, msg, macOff);
+        Scratch s = scratch.get();
+        s.digest.update(msg, off, len);
+        // doFinal leaves the digest keyed again, ready for the next message
+        s.digest.doFinal(s.mac, 0);
+        return Blake2s.equalsConstantTime(s.mac, 0, msg, macOff, Blake2s.MAC_LENGTH);
     }
 }
