@@ -218,7 +218,8 @@ class UdpReceiveFuzzTest {
 
     /**
      * Forced load counts arrivals, and a queue depth's worth of them keeps the device under load
-     * for a second of the clock, which never moves here: forget it, as a quiet second would.
+     * for a second of the clock, which never moves here: forget it, and the per-source cookie-reply
+     * budgets, as a quiet second would.
      */
     private static void forgetLoad(Device d) {
         try {
@@ -228,6 +229,10 @@ class UdpReceiveFuzzTest {
             java.lang.reflect.Field arrivals = LoadGuard.class.getDeclaredField("arrivalsUnderLoad");
             arrivals.setAccessible(true);
             ((java.util.concurrent.atomic.AtomicInteger) arrivals.get(d.loadGuard)).set(0);
+            // and the cookie replies each source was given: a quiet second refills their budgets
+            java.lang.reflect.Field replies = LoadGuard.class.getDeclaredField("cookieReplyLimiter");
+            replies.setAccessible(true);
+            replies.set(d.loadGuard, new io.cryptun.noise.cookie.CookieReplyLimiter());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("the device's load state moved", e);
         }
