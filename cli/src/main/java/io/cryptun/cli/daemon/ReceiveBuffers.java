@@ -13,7 +13,8 @@ import java.nio.ByteBuffer;
  * <p>Why not Netty's FixedRecvByteBufAllocator: a read buffer of many 64 KiB slots is larger than
  * what Netty's allocators keep pooled with the daemon's small heap, so every read allocated a new
  * direct buffer, which the JDK zeroes; under issue 11's flood that zeroing was more than half of
- * the receiving thread's time (perf: Unsafe.setMemory). Reusing is safe because the datagrams of a
+ * the receiving thread's time (perf: Unsafe.setMemory); and zeroed memory is resident memory.
+ * Reusing is safe because the datagrams of a
  * read are handed over and copied out before the next read (UdpTransport's handler copies each into
  * its array at once); should a slice of the last read still be held when the next read starts (its
  * reference count tells), that read gets a fresh buffer and the old one is left to its holder.
@@ -24,6 +25,16 @@ final class ReceiveBuffers extends DefaultMaxMessagesRecvByteBufAllocator {
     ReceiveBuffers(int slot, int datagrams, int datagramsPerWakeUp) {
         super(datagramsPerWakeUp);
         this.bufferSize = slot * datagrams;
+    }
+
+    /**
+     * Native memory the JDK does not zero (ByteBuffer.allocateDirect would, making every byte of
+     * every slot resident): only the pages the kernel writes datagrams into become part of the
+     * daemon's memory, the first of each slot for WireGuard-sized datagrams. JNA's Memory is freed
+     * when neither it nor the view is reachable any more.
+     */
+    static ByteBuffer unzeroedDirect(int size) {
+        return new com.sun.jna.Memory(size).getByteBuffer(0, size);
     }
 
     @Override
@@ -39,7 +50,7 @@ final class ReceiveBuffers extends DefaultMaxMessagesRecvByteBufAllocator {
                     if (b != null) {
                         b.release(); // the holders of its slices keep it alive until they let go
                     }
-                    b = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(bufferSize));
+                    b = Unpooled.wrappedBuffer(unzeroedDirect(bufferSize));
                     reusable = b;
                 }
                 b.clear();
