@@ -96,10 +96,11 @@ public final class DeviceWarmUp {
     /**
      * The packet path calls its sink through an interface; warmed with one sink class, the JIT
      * would compile those calls for that class alone and throw the code away at the daemon's
-     * first packet (its sinks are other classes). Three classes make the calls megamorphic, as
-     * they are in a daemon (TUN reader, UDP event loop, timers), so compiled code survives.
+     * first packet (its sinks are other classes). Three classes (Side and the two relays below: the
+     * JIT profiles the concrete class) make the calls megamorphic, as they are in a daemon (TUN
+     * reader, UDP event loop, timers), so compiled code survives.
      */
-    private static final class Relay implements PacketSink {
+    private abstract static class Relay implements PacketSink {
         private final PacketSink to;
 
         Relay(PacketSink to) {
@@ -117,22 +118,15 @@ public final class DeviceWarmUp {
         }
     }
 
-    /** A second relay class: see {@link Relay}. */
-    private static final class OtherRelay implements PacketSink {
-        private final PacketSink to;
-
-        OtherRelay(PacketSink to) {
-            this.to = to;
+    private static final class FirstRelay extends Relay {
+        FirstRelay(PacketSink to) {
+            super(to);
         }
+    }
 
-        @Override
-        public boolean sendDatagram(InetSocketAddress dst, byte[] b, int off, int len) {
-            return to.sendDatagram(dst, b, off, len);
-        }
-
-        @Override
-        public void writeTun(byte[] b, int off, int len) {
-            to.writeTun(b, off, len);
+    private static final class SecondRelay extends Relay {
+        SecondRelay(PacketSink to) {
+            super(to);
         }
     }
 
@@ -143,7 +137,7 @@ public final class DeviceWarmUp {
         final byte[] buf = new byte[Protocol.HEADROOM + Worker.MAX_PACKET + Protocol.TAILROOM];
         final InetSocketAddress address;
         private final Wire wire;
-        private final PacketSink[] sinks = {this, new Relay(this), new OtherRelay(this)};
+        private final PacketSink[] sinks = {this, new FirstRelay(this), new SecondRelay(this)};
         private int nextReceiveSink;
         long delivered;
 
