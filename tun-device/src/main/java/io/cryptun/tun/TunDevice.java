@@ -65,6 +65,7 @@ public final class TunDevice implements Closeable {
     private final int wakeFd;
     private final int controlSocket;
     private final InFlightGuard guard = new InFlightGuard();
+    private final DirectAddresses addresses = new DirectAddresses();
     /** Bytes of virtio-net header before each packet (vnet-header devices only; TUNSETVNETHDRSZ changes it). */
     private volatile int vnetHeaderSize = 10;
     /** The offloads last accepted by {@link #trySetOffload}; none until then. */
@@ -243,6 +244,34 @@ public final class TunDevice implements Closeable {
         if (bufs.length == 0 || lengths.length < bufs.length) {
             throw new IllegalArgumentException("need at least one buffer and as many lengths as buffers");
         }
+        if (!bufs[0].isDirect()) {
+            return readBatchIntoHeap(bufs, lengths);
+        }
+        // one guard entry for the whole burst: the descriptor stays valid until the last read of it
+        if (!guard.enter()) {
+            return -1;
+        }
+        try {
+            int first = readDirect(bufs[0], true);
+            if (first < 0) {
+                return -1;
+            }
+            lengths[0] = first;
+            int count = 1;
+            while (count < bufs.length) {
+                int n = bufs[count].isDirect() ? readDirect(bufs[count], false) : readIntoHeap(bufs[count], false);
+                if (n <= 0) {
+                    break;
+                }
+                lengths[count++] = n;
+            }
+            return count;
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private int readBatchIntoHeap(ByteBuffer[] bufs, int[] lengths) throws TunException {
         int first = readPacket(bufs[0], true);
         if (first < 0) {
             return -1;
@@ -280,46 +309,52 @@ public final class TunDevice implements Closeable {
         if (!dst.isDirect()) {
             return readIntoHeap(dst, wait);
         }
-        int room = dst.remaining();
-        if (room == 0) {
-            throw new IllegalArgumentException("no room in the buffer for a packet");
-        }
         if (!guard.enter()) {
             return -1;
         }
         try {
-            for (;;) {
-                long n = NativeIo.read(fd, dst, room);
-                if (n >= 0) {
-                    // The kernel copies what fits, drops the rest and reports only the bytes copied; a full buffer
-                    // is the only sign, and the IP length field tells whether the packet was longer.
-                    if (n >= room) {
-                        int header = options.vnetHeader() ? vnetHeaderSize : 0;
-                        int declared = declaredIpLength(dst, dst.position() + header, (int) n - header);
-                        if (declared > n - header) {
-                            throw new TunException("a " + (declared + header) + "-byte packet from TUN device " + name
-                                    + " did not fit in the " + room + " bytes left in the buffer and was dropped;"
-                                    + (header == 0 ? " read into buffers of at least the MTU"
-                                            : " with offloads, read into buffers of " + header + " + 65535 bytes"));
-                        }
-                    }
-                    dst.position(dst.position() + (int) n);
-                    return (int) n;
-                }
-                int errno = Native.getLastError();
-                if (errno == Linux.EAGAIN) {
-                    if (!wait) {
-                        return 0;
-                    }
-                    if (waitReadable(-1) == CLOSED) {
-                        return -1;
-                    }
-                } else if (errno != Linux.EINTR) {
-                    throw TunErrors.io(name, "read", errno);
-                }
-            }
+            return readDirect(dst, wait);
         } finally {
             guard.exit();
+        }
+    }
+
+    /** Must be called inside the guard. Returns the bytes read, 0 if none is ready and not waiting, -1 if closed. */
+    private int readDirect(ByteBuffer dst, boolean wait) throws TunException {
+        int room = dst.remaining();
+        if (room == 0) {
+            throw new IllegalArgumentException("no room in the buffer for a packet");
+        }
+        long at = addresses.baseOf(dst) + dst.position();
+        for (;;) {
+            long n = NativeIo.read(fd, at, room);
+            if (n >= 0) {
+                // The kernel copies what fits, drops the rest and reports only the bytes copied; a full buffer
+                // is the only sign, and the IP length field tells whether the packet was longer.
+                if (n >= room) {
+                    int header = options.vnetHeader() ? vnetHeaderSize : 0;
+                    int declared = declaredIpLength(dst, dst.position() + header, (int) n - header);
+                    if (declared > n - header) {
+                        throw new TunException("a " + (declared + header) + "-byte packet from TUN device " + name
+                                + " did not fit in the " + room + " bytes left in the buffer and was dropped;"
+                                + (header == 0 ? " read into buffers of at least the MTU"
+                                        : " with offloads, read into buffers of " + header + " + 65535 bytes"));
+                    }
+                }
+                dst.position(dst.position() + (int) n);
+                return (int) n;
+            }
+            int errno = Native.getLastError();
+            if (errno == Linux.EAGAIN) {
+                if (!wait) {
+                    return 0;
+                }
+                if (waitReadable(-1) == CLOSED) {
+                    return -1;
+                }
+            } else if (errno != Linux.EINTR) {
+                throw TunErrors.io(name, "read", errno);
+            }
         }
     }
 
@@ -435,8 +470,9 @@ public final class TunDevice implements Closeable {
             throw new TunClosedException(name);
         }
         try {
+            long at = addresses.baseOf(src) + src.position();
             for (;;) {
-                long n = NativeIo.write(fd, src, len);
+                long n = NativeIo.write(fd, at, len);
                 if (n >= 0) {
                     src.position(src.position() + (int) n);
                     return (int) n;

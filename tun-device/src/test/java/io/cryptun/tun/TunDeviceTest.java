@@ -264,6 +264,57 @@ class TunDeviceTest {
     }
 
     @Test
+    void packetsAreReadAndWrittenAtTheBuffersPositionsAndSlices() throws Exception {
+        try (TunDevice tun = open(TUN)) {
+            ns.addAddress(TUN, "10.213.0.1/24");
+            tun.setUp();
+            ByteBuffer big = ByteBuffer.allocateDirect(4096);
+            ByteBuffer slice = big.position(100).slice();
+            ByteBuffer offset = ByteBuffer.allocateDirect(2048);
+            // the reply to seq 1 is read into a slice 100 bytes into a buffer, to seq 2 at position 5
+            echoAt(tun, 1, slice, 0);
+            assertEquals(IcmpPackets.ICMP, big.get(100 + 9), "the reply is in the slice's memory");
+            assertEquals(0, big.get(99), "nothing before the slice");
+            for (int i = 0; i < 5; i++) {
+                offset.put(i, (byte) 0x77);
+            }
+            echoAt(tun, 2, offset, 5);
+            for (int i = 0; i < 5; i++) {
+                assertEquals((byte) 0x77, offset.get(i), "bytes before the position untouched");
+            }
+        }
+    }
+
+    /** Writes an echo request from 13 bytes into a direct buffer; reads until its reply, at {@code start} of {@code in}. */
+    private static void echoAt(TunDevice tun, int seq, ByteBuffer in, int start) throws Exception {
+        InetAddress peer = InetAddress.getByName("10.213.0.2");
+        InetAddress self = InetAddress.getByName("10.213.0.1");
+        ByteBuffer out = ByteBuffer.allocateDirect(2048);
+        for (int i = 0; i < 13; i++) {
+            out.put((byte) 0xee);
+        }
+        int len = IcmpPackets.ipv4EchoRequest(out.slice(), peer, self, 0x6262, seq, 40);
+        out.limit(13 + len);
+        assertEquals(len, tun.write(out), "written from position 13");
+        assertEquals(13 + len, out.position());
+        ByteBuffer[] bufs = {in};
+        int[] lengths = new int[1];
+        for (int reads = 0; reads < 50; reads++) {
+            in.clear().position(start);
+            assertEquals(1, tun.readBatch(bufs, lengths));
+            assertEquals(start + lengths[0], in.position());
+            ByteBuffer p = in.duplicate().position(start).slice();
+            if ((p.get(0) & 0xf0) == 0x40 && p.get(9) == IcmpPackets.ICMP && p.get(20) == 0) {
+                assertEquals(0x6262, IcmpPackets.u16(p, 24));
+                assertEquals(seq, IcmpPackets.u16(p, 26));
+                assertTrue(IcmpPackets.ipv4ChecksumsValid(p, lengths[0]));
+                return;
+            }
+        }
+        throw new AssertionError("no reply to seq " + seq);
+    }
+
+    @Test
     void tooSmallBufferIsReportedNotSilentlyTruncated() throws Exception {
         try (TunDevice tun = open(TUN)) {
             ns.addAddress(TUN, "10.213.0.1/24");
