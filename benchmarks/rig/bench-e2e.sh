@@ -37,6 +37,8 @@
 #                           launcher's choice, the newest JDK under /usr/lib/jvm)
 #   CRYPTUN_OPTS=           extra options for cryptun, e.g. "--crypto bc"
 #   CRYPTUN_JAVA_OPTS=      extra JVM options (passed through by the launcher), e.g. a JFR recording
+#   DAEMON_CPUS=            pin both daemons (either implementation) to these CPUs with taskset, e.g.
+#                           DAEMON_CPUS=0 for one core; iperf3 and the kernel's own work stay unpinned
 #   WARMUP=3                seconds of untimed TCP traffic after bring-up (JIT warm-up; both impls)
 #   HS_RUNS=5 PING_COUNT=200 IDLE_SETTLE=5
 #   PEERS=10000             peers for the many-peers RSS measurement (0 skips it)
@@ -56,6 +58,9 @@ WARMUP=${WARMUP:-3} HS_RUNS=${HS_RUNS:-5} PING_COUNT=${PING_COUNT:-200} IDLE_SET
 PEERS=${PEERS:-10000}
 COLD_SECONDS=${COLD_SECONDS:-10}
 CRYPTUN_OPTS=${CRYPTUN_OPTS:-}
+DAEMON_CPUS=${DAEMON_CPUS:-}
+PIN=()
+[[ -n $DAEMON_CPUS ]] && PIN=(taskset -c "$DAEMON_CPUS")
 MVN=${MVN:-mvn -B -q -o}
 OUT=${OUT:-$ROOT/benchmarks/results/e2e-$(date -u +%Y%m%dT%H%M%SZ)}
 
@@ -196,13 +201,13 @@ start_daemon() { # impl ns ifname logfile -> DAEMON_PID (not in $(...): the PID 
     mkdir -p "$SOCKDIR"
     # ip netns exec, env and the launcher all exec: $! is the daemon's own PID
     if [[ $impl == wireguard-go ]]; then
-        ip netns exec "$ns" env LOG_LEVEL=error wireguard-go -f "$ifn" >"$logf" 2>&1 3>&- &
+        ip netns exec "$ns" "${PIN[@]}" env LOG_LEVEL=error wireguard-go -f "$ifn" >"$logf" 2>&1 3>&- &
     else
         local envs=(LOG_LEVEL=info)
         [[ -n $CRYPTUN_JAVA_BIN ]] && envs+=(CRYPTUN_JAVA="$CRYPTUN_JAVA_BIN")
         [[ -n ${CRYPTUN_JAVA_OPTS:-} ]] && envs+=(CRYPTUN_JAVA_OPTS="$CRYPTUN_JAVA_OPTS")
         # shellcheck disable=SC2086
-        ip netns exec "$ns" env "${envs[@]}" "$ROOT/cryptun" -f "$ifn" $CRYPTUN_OPTS >"$logf" 2>&1 3>&- &
+        ip netns exec "$ns" "${PIN[@]}" env "${envs[@]}" "$ROOT/cryptun" -f "$ifn" $CRYPTUN_OPTS >"$logf" 2>&1 3>&- &
     fi
     pid=$!
     PIDS+=("$pid")
@@ -480,7 +485,7 @@ PY
     echo "date_utc $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host $(uname -n) kernel $(uname -r) cpu $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) x $(nproc)"
     echo "loadavg_start $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "knobs RUNS=$RUNS DURATION=$DURATION TESTS=\"$TESTS\" IMPLS=\"$IMPLS\" WARMUP=$WARMUP HS_RUNS=$HS_RUNS PING_COUNT=$PING_COUNT PEERS=$PEERS"
+    echo "knobs RUNS=$RUNS DURATION=$DURATION TESTS=\"$TESTS\" IMPLS=\"$IMPLS\" WARMUP=$WARMUP HS_RUNS=$HS_RUNS PING_COUNT=$PING_COUNT PEERS=$PEERS DAEMON_CPUS=${DAEMON_CPUS:-all}"
     echo "cryptun JAVA=${JAVA:-launcher default} CRYPTUN_OPTS=\"$CRYPTUN_OPTS\" CRYPTUN_JAVA_OPTS=\"${CRYPTUN_JAVA_OPTS:-}\""
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo -dirty)"
     command -v wireguard-go >/dev/null && echo "wireguard-go $(wireguard-go --version 2>/dev/null | head -1 | awk '{print $2}')"
