@@ -191,8 +191,8 @@ class UdpReceiveFuzzTest {
     private static void checkRealTrafficFlows() {
         List<byte[]> got = new ArrayList<>();
         PAIR.net.onTun = (n, p) -> got.add(p.data());
-        byte[] toA = Packets.ipv4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 32);
-        byte[] toB = Packets.ipv6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 32);
+        byte[] toA = SamplePackets.udp4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 32);
+        byte[] toB = SamplePackets.udp6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 32);
         PAIR.b.sendIp(toA);
         PAIR.a.sendIp(toB);
         PAIR.net.pump();
@@ -349,9 +349,9 @@ class UdpReceiveFuzzTest {
         for (byte[] c : PAIR.aToB) {
             seeds.add(withMode(0, c));
         }
-        seeds.add(withMode(6, Packets.ipv4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 20)));
-        seeds.add(withMode(6, Packets.ipv6(EstablishedPair.B_TUNNEL_V6, EstablishedPair.A_TUNNEL_V6, 20)));
-        seeds.add(withMode(6, Packets.ipv4("100.64.0.9", EstablishedPair.A_TUNNEL_V4, 20)));
+        seeds.add(withMode(6, SamplePackets.udp4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 20)));
+        seeds.add(withMode(6, SamplePackets.udp6(EstablishedPair.B_TUNNEL_V6, EstablishedPair.A_TUNNEL_V6, 20)));
+        seeds.add(withMode(6, SamplePackets.udp4("100.64.0.9", EstablishedPair.A_TUNNEL_V4, 20)));
         seeds.add(withMode(6, new byte[0]));
         for (int i = 0; i < CAPTURES.size(); i++) {
             seeds.add(withMode(7, new byte[] {(byte) i, 0, 0, 1, 20, (byte) 0x80}));

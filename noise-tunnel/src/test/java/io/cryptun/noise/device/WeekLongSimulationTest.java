@@ -134,7 +134,7 @@ class WeekLongSimulationTest {
                 TestNet.Node from = rnd.nextBoolean() ? a : b;
                 String src = from == a ? "10.0.0.1" : "10.0.0.2";
                 String dst = from == a ? "10.0.0.2" : "10.0.0.1";
-                byte[] packet = Packets.ipv4(src, dst, 8 + rnd.nextInt(1300));
+                byte[] packet = SamplePackets.udp4(src, dst, 8 + rnd.nextInt(1300));
                 Bytes.writeLongBE(packet, 28, nextId++);
                 from.sendIp(packet);
                 net.pump();
@@ -145,14 +145,14 @@ class WeekLongSimulationTest {
             // after 30 s of traffic the next packets in both directions arrive
             if (healthy && end - healthySince > seconds(30) && nextId > 1) {
                 healthyChecks++;
-                a.sendIp(withId(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), nextId++));
-                b.sendIp(withId(Packets.ipv4("10.0.0.2", "10.0.0.1", 20), nextId++));
+                a.sendIp(withId(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), nextId++));
+                b.sendIp(withId(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20), nextId++));
                 net.runFor(seconds(30));
                 long before = deliveredCount[0];
                 long idA = nextId++;
                 long idB = nextId++;
-                a.sendIp(withId(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), idA));
-                b.sendIp(withId(Packets.ipv4("10.0.0.2", "10.0.0.1", 20), idB));
+                a.sendIp(withId(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), idA));
+                b.sendIp(withId(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20), idB));
                 net.runFor(seconds(10));
                 if (!delivered.contains(idA) || !delivered.contains(idB)) {
                     violations.add("healthy network but traffic did not flow at " + net.clock.nanoTime() / 1e9
