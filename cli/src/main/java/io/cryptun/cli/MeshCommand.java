@@ -193,16 +193,16 @@ public final class MeshCommand implements Callable<Integer> {
         }
         ReactorLoop loop = null;
         try {
-            IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
+            itf.ip("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
             itf.daemon().device().setMtu(mtu);
             for (IpPrefix p : s.sources()) {
                 if (p.isIpv4() && p.length() == 32) {
-                    IpCommand.run("-4", "address", "add", p.toString(), "dev", itf.name());
+                    itf.ip("-4", "address", "add", p.toString(), "dev", itf.name());
                 } else if (!p.isIpv4() && p.length() == 128) {
-                    IpCommand.run("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
+                    itf.ip("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
                 }
             }
-            IpCommand.run("link", "set", "dev", itf.name(), "up");
+            itf.ip("link", "set", "dev", itf.name(), "up");
             itf.openUapiSocket();
 
             CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources(), keyring.ids());
