@@ -1,7 +1,7 @@
 package io.cryptun.bench;
 
-import io.cryptun.noise.device.Keypair;
 import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.ResponseMessage;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cryptun.noise.device.Keypair;
 import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.ResponseMessage;

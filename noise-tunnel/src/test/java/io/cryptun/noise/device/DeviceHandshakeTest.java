@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.MessageType;
 import org.junit.jupiter.api.Test;
 

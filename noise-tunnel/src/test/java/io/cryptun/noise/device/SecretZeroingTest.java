@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.handshake.IkHandshake;
+import io.cryptun.noise.session.Keypair;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Arrays;

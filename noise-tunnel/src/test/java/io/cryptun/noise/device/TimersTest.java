@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.TransportMessage;
@@ -271,13 +272,13 @@ class TimersTest {
         // b sent its response just now: one handshake per REKEY_TIMEOUT, so let that pass
         net.clock.advance(Protocol.REKEY_TIMEOUT);
         // the responder too rekeys when its counter passes REKEY_AFTER_MESSAGES
-        kb.sendCounter.set(Protocol.REKEY_AFTER_MESSAGES + 1);
+        kb.setSendCounterForTesting(Protocol.REKEY_AFTER_MESSAGES + 1);
         b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         assertEquals(1, b.sentOfType(MessageType.INITIATION).size());
         net.dropInFlight();
         // the last usable counter is REJECT_AFTER_MESSAGES - 1; after that the session carries nothing
         Keypair ka = peerOf(a).currentKeypair();
-        ka.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES - 1);
+        ka.setSendCounterForTesting(Protocol.REJECT_AFTER_MESSAGES - 1);
         int before = a.sentOfType(MessageType.TRANSPORT).size();
         a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         assertEquals(before + 1, a.sentOfType(MessageType.TRANSPORT).size());

@@ -9,6 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.cookie.CookieChecker;
 import io.cryptun.noise.cookie.CookieGenerator;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.InitiationMessage;
@@ -288,9 +289,9 @@ class UdpReceiveFuzzTest {
         int len = plain.length;
         byte[] buf = new byte[TransportMessage.HEADER_SIZE + len + 16];
         System.arraycopy(plain, 0, buf, TransportMessage.HEADER_SIZE, len);
-        long counter = kp.sendCounter.getAndIncrement();
-        TransportMessage.writeHeader(buf, 0, kp.remoteIndex, counter);
-        PAIR.b.worker.cipher.seal(kp.sendKey, counter, buf, TransportMessage.HEADER_SIZE, len);
+        long counter = kp.nextSendCounter();
+        TransportMessage.writeHeader(buf, 0, kp.remoteIndex(), counter);
+        PAIR.b.worker.cipher.seal(kp.sendKey(), counter, buf, TransportMessage.HEADER_SIZE, len);
         return buf;
     }
 
@@ -320,7 +321,7 @@ class UdpReceiveFuzzTest {
 
     private static int liveIndex() {
         Keypair kp = PAIR.peerOfA().currentKeypair();
-        return kp == null ? 0 : kp.localIndex;
+        return kp == null ? 0 : kp.localIndex();
     }
 
     // ================================================================ seeds

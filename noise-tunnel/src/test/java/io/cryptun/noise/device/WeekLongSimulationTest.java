@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.TransportMessage;
@@ -76,7 +77,7 @@ class WeekLongSimulationTest {
                 Keypair used = null;
                 for (Peer p : from.device.peers()) {
                     for (Keypair kp : new Keypair[] {p.current, p.previousKeypair(), p.next}) {
-                        if (kp != null && kp.remoteIndex == receiver) {
+                        if (kp != null && kp.remoteIndex() == receiver) {
                             used = kp;
                         }
                     }
@@ -84,8 +85,8 @@ class WeekLongSimulationTest {
                 if (used == null) {
                     violations.add(from + " sent on a keypair it does not hold, at " + now);
                 } else {
-                    if (now - used.createdAt >= Protocol.REJECT_AFTER_TIME) {
-                        violations.add(from + " sent on a keypair " + (now - used.createdAt) / 1e9 + " s old at " + now);
+                    if (now - used.createdAt() >= Protocol.REJECT_AFTER_TIME) {
+                        violations.add(from + " sent on a keypair " + (now - used.createdAt()) / 1e9 + " s old at " + now);
                     }
                     if (Protocol.counterAtOrPast(counter, Protocol.REJECT_AFTER_MESSAGES)) {
                         violations.add(from + " sent counter " + Long.toUnsignedString(counter));
@@ -202,7 +203,7 @@ class WeekLongSimulationTest {
                     if (kp != null) {
                         held.add(kp);
                         if (seen.put(kp, Boolean.TRUE) == null) {
-                            lastSession.merge(p, kp.createdAt, Math::max);
+                            lastSession.merge(p, kp.createdAt(), Math::max);
                         }
                     }
                 }
