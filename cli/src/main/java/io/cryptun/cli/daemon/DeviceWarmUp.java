@@ -1,9 +1,18 @@
-package io.cryptun.noise.device;
+package io.cryptun.cli.daemon;
 
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.crypto.X25519Keys;
+import io.cryptun.noise.device.Clock;
+import io.cryptun.noise.device.Device;
+import io.cryptun.noise.device.EventLog;
+import io.cryptun.noise.device.PacketSink;
+import io.cryptun.noise.device.Peer;
+import io.cryptun.noise.device.Protocol;
+import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.device.Stats;
+import io.cryptun.noise.device.Worker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -19,7 +28,8 @@ import java.util.Arrays;
  *
  * <p>The devices have their own clock, which jumps past REJECT_AFTER_TIME between rounds so that
  * every round needs a new handshake, and a silent event log; their keys are zeroed at the end.
- * Nothing here touches the network.
+ * Nothing here touches the network. It lives in the daemon, not in the sans-IO core: it reads the
+ * wall clock and needs nothing of the device but its public API.
  */
 public final class DeviceWarmUp {
     private static final InetSocketAddress ADDRESS_A = label(1);
