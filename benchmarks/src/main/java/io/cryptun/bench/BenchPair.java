@@ -3,6 +3,7 @@ package io.cryptun.bench;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.device.Peer;
 import io.cryptun.noise.device.Protocol;
+import io.cryptun.noise.device.SamplePackets;
 
 /**
  * Two in-memory interfaces configured as each other's only peer (with a pre-shared key, as the
@@ -72,7 +73,7 @@ public final class BenchPair {
      * a confirmed session.
      */
     public void establishSession() {
-        byte[] probe = tunBuffer(IpPackets.udp4(TUNNEL_A, TUNNEL_B, 64));
+        byte[] probe = tunBuffer(SamplePackets.udp4(TUNNEL_A, TUNNEL_B, 64 - SamplePackets.UDP4_HEADERS));
         sendFromA(probe, 64);
         pump();
         if (peerB.currentKeypair() == null || peerA.currentKeypair() == null) {

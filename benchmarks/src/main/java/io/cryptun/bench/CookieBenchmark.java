@@ -2,6 +2,7 @@ package io.cryptun.bench;
 
 import io.cryptun.noise.cookie.CookieChecker;
 import io.cryptun.noise.cookie.CookieGenerator;
+import io.cryptun.noise.device.SamplePackets;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.InitiationMessage;
 import java.security.SecureRandom;
@@ -43,7 +44,7 @@ public class CookieBenchmark {
     @Setup
     public void setup() {
         BenchPair pair = new BenchPair("auto");
-        pair.sendFromA(BenchPair.tunBuffer(IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, 64)), 64);
+        pair.sendFromA(BenchPair.tunBuffer(SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, 64 - SamplePackets.UDP4_HEADERS)), 64);
         initiation = pair.a.peekDatagram();
         sender = InitiationMessage.sender(initiation, 0);
 

@@ -1,6 +1,7 @@
 package io.cryptun.bench;
 
-import io.cryptun.noise.device.Keypair;
+import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.ResponseMessage;
@@ -52,7 +53,7 @@ public class HandshakeBenchmark {
         @Setup
         public void setup() {
             pair = new BenchPair("auto");
-            probe = BenchPair.tunBuffer(IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH));
+            probe = BenchPair.tunBuffer(SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH - SamplePackets.UDP4_HEADERS));
         }
 
         @TearDown(Level.Invocation)
@@ -76,7 +77,7 @@ public class HandshakeBenchmark {
         @Setup
         public void setup() {
             pair = new BenchPair("auto");
-            probe = BenchPair.tunBuffer(IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH));
+            probe = BenchPair.tunBuffer(SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH - SamplePackets.UDP4_HEADERS));
         }
 
         @Setup(Level.Invocation)
@@ -108,7 +109,7 @@ public class HandshakeBenchmark {
         @Setup
         public void setup() {
             pair = new BenchPair("auto");
-            probe = BenchPair.tunBuffer(IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH));
+            probe = BenchPair.tunBuffer(SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, PROBE_LENGTH - SamplePackets.UDP4_HEADERS));
         }
 
         @Setup(Level.Invocation)

@@ -1,6 +1,7 @@
 package io.cryptun.bench;
 
 import io.cryptun.noise.device.Protocol;
+import io.cryptun.noise.device.SamplePackets;
 import io.cryptun.noise.wire.TransportMessage;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ public class PacketPathBenchmark {
         pair = new BenchPair(backend);
         pair.establishSession();
         pair.pump();
-        packet = IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, size);
+        packet = SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, size - SamplePackets.UDP4_HEADERS);
         tunIn = BenchPair.tunBuffer(packet);
         pair.sendFromA(tunIn, size);
         if (pair.a.queued() != 1 || pair.a.peekDatagram().length

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cryptun.noise.device.Keypair;
+import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.ResponseMessage;
@@ -23,7 +24,7 @@ class BenchPairTest {
         BenchPair pair = new BenchPair(backend);
         pair.establishSession();
         pair.pump();
-        byte[] packet = IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, size);
+        byte[] packet = SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, size - SamplePackets.UDP4_HEADERS);
         for (int i = 0; i < 100; i++) {
             byte[] buf = BenchPair.tunBuffer(packet);
             pair.sendFromA(buf, size);
@@ -38,7 +39,7 @@ class BenchPairTest {
     @Test
     void eachClockStepGivesAFreshHandshake() {
         BenchPair pair = new BenchPair("auto");
-        byte[] probe = BenchPair.tunBuffer(IpPackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, 64));
+        byte[] probe = BenchPair.tunBuffer(SamplePackets.udp4(BenchPair.TUNNEL_A, BenchPair.TUNNEL_B, 64 - SamplePackets.UDP4_HEADERS));
         Keypair previous = null;
         for (int round = 0; round < 3; round++) {
             pair.clock.advance(BenchPair.HANDSHAKE_STEP_NANOS);

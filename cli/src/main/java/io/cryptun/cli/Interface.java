@@ -3,6 +3,7 @@ package io.cryptun.cli;
 import io.cryptun.cli.daemon.Daemon;
 import io.cryptun.cli.daemon.MetricsServer;
 import io.cryptun.cli.daemon.TunOffloads;
+import io.cryptun.cli.process.ExternalCommand;
 import io.cryptun.cli.process.Log;
 import io.cryptun.cli.process.Readiness;
 import io.cryptun.cli.process.SdNotify;
@@ -158,6 +159,18 @@ public final class Interface implements AutoCloseable {
 
     public String name() {
         return daemon.tun().name();
+    }
+
+    /**
+     * Runs iproute2's {@code ip ARGS...} to configure this interface (MTU, addresses, link state, as
+     * wg-quick does); a failure is a UserException naming the command and carrying ip's own error.
+     */
+    public void ip(String... args) {
+        try {
+            ExternalCommand.ipOrThrow(args);
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
     }
 
     /**

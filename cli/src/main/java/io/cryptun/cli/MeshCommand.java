@@ -142,94 +142,29 @@ public final class MeshCommand implements Callable<Integer> {
                             List<IpPrefix> sources, Set<NodeId> allowList, List<IpPrefix> acceptedSources) {
     }
 
+    /** This node's WireGuard private key, and the bmx7 node it was derived from (null: read from a key file). */
+    private record NodeKey(byte[] privateKey, NodeId bmx7Node) {
+    }
+
     @Override
     public Integer call() throws Exception {
         Settings s = settings();
         Log log = Log.fromEnvironment(ifname);
         MeshKeyring keyring = MeshKeyring.empty();
-        MeshSecretsFile secretsFile = null;
-        if (meshPskFile != null) {
-            secretsFile = new MeshSecretsFile(meshPskFile);
-            try {
-                MeshSecrets secrets = secretsFile.readIfChanged(log::info).orElseThrow();
-                keyring.replace(secrets);
-            } catch (IOException e) {
-                throw new UserException(e.getMessage());
-            }
-            log.info("mesh secret generations " + String.join(",", keyring.ids()) + " from " + meshPskFile);
-        }
-        NodeId keyNode = null;
-        byte[] privateKey;
-        if (keyFromBmx7 != null) {
-            Bmx7NodeKey nodeKey;
-            try {
-                nodeKey = Bmx7NodeKey.read(keyFromBmx7);
-            } catch (IOException e) {
-                throw new UserException("--key-from-bmx7: " + e.getMessage());
-            }
-            privateKey = MeshIdentity.wireGuardPrivateKey(nodeKey);
-            keyNode = nodeKey.nodeId();
-            log.info("private key derived from bmx7's node key " + keyFromBmx7 + " (RSA" + nodeKey.bits() + ", node id "
-                    + keyNode + ")");
-            nodeKey.destroy();
-        } else {
-            Path keyFile = privateKeyFile != null ? privateKeyFile : Path.of("/etc/cryptun", ifname + ".key");
-            PrivateKeyFile.Loaded key = PrivateKeyFile.loadOrCreate(keyFile);
-            privateKey = key.privateKey();
-            if (key.created()) {
-                log.info("created private key file " + keyFile + " (mode 0600)");
-            }
-        }
-        byte[] publicKey = X25519Keys.publicFromPrivate(privateKey);
-        Interface itf;
-        try {
-            // no start-up warm-up by default: a mesh node's first tunnels come up in the background, and
-            // a mesh starting together (after a power cut) would spend seconds of CPU per node on it
-            itf = Interface.start(ifname, listenPort, dataPath.crypto, log, Integer.getInteger("cryptun.warmup", 0), dataPath.metrics);
-            itf.daemon().device().setPrivateKey(privateKey);
-        } finally {
-            // the device keeps its own copy
-            Keys.zero(privateKey);
-        }
+        MeshSecretsFile secretsFile = meshPskFile == null ? null : readMeshSecrets(keyring, log);
+        NodeKey key = loadPrivateKey(log);
+        byte[] publicKey = X25519Keys.publicFromPrivate(key.privateKey());
+        Interface itf = startInterface(key.privateKey(), log);
         ReactorLoop loop = null;
         try {
-            IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
-            itf.daemon().device().setMtu(mtu);
-            for (IpPrefix p : s.sources()) {
-                if (p.isIpv4() && p.length() == 32) {
-                    IpCommand.run("-4", "address", "add", p.toString(), "dev", itf.name());
-                } else if (!p.isIpv4() && p.length() == 128) {
-                    IpCommand.run("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
-                }
-            }
-            IpCommand.run("link", "set", "dev", itf.name(), "up");
+            configureLink(itf, s.sources());
             itf.openUapiSocket();
-
             CryptunRecord record = CryptunRecord.of(publicKey, itf.daemon().listenPort(), s.sources(), keyring.ids());
-            MeshConfig config = new MeshConfig(bmx7Dir, smsName, record, s.mode(), s.searches(), s.offers(),
-                    s.allowList(), s.acceptedSources(), MeshConfig.DEFAULT_GRACE_MILLIS);
-            Bmx7ControlClient control = new Bmx7ControlClient(config.socketPath(), Duration.ofSeconds(3));
-            Bmx7Feed bmx7Feed = switch (feed) {
-                case "json" -> Bmx7Feed.json(config);
-                case "socket" -> Bmx7Feed.socket(config, control);
-                default -> Bmx7Feed.auto(config, control);
-            };
-            MeshReactor reactor = new MeshReactor(config, bmx7Feed,
-                    new DevicePeerTable(itf.daemon().device(), keepalive, keyring, keepUp.equals("all")
-                            ? DevicePeerTable.KeepUp.ALL : DevicePeerTable.KeepUp.GATEWAYS),
-                    new IpRouteTable(itf.name()), control, log,
-                    keyring, secretsFile);
-            if (keyNode != null) {
-                reactor.expectSelf(keyNode);
+            MeshReactor reactor = newReactor(itf, s, record, keyring, secretsFile, log);
+            if (key.bmx7Node() != null) {
+                reactor.expectSelf(key.bmx7Node());
             }
-            // peers refused for their secrets: cryptun show names the reason
-            itf.uapi().setPeerNotes(k -> reactor.refusals().get(Keys.toBase64(k)));
-            // bmx7 searches of its own that take traffic meant for WireGuard
-            itf.uapi().setInterfaceWarnings(reactor::warnings);
-            ReloadSignal.install(() -> {
-                log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
-                reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
-            });
+            connectReactor(itf, reactor, log);
             String upMessage = "interface " + itf.name() + " is up, public key " + Keys.toBase64(publicKey) + ", UDP port "
                     + itf.daemon().listenPort() + ", crypt-tun " + s.mode().optionValue() + ", bmx7 at " + bmx7Dir;
             loop = ReactorLoop.start(reactor, log);
@@ -241,17 +176,115 @@ public final class MeshCommand implements Callable<Integer> {
             itf.close();
             throw e instanceof IOException ? new UserException(e.getMessage()) : e;
         }
-        ReactorLoop running = loop;
+        runUntilStopped(itf, loop);
+        return 0;
+    }
+
+    /** Reads --mesh-psk-file into {@code keyring}; the file, which the reactor follows from then on. */
+    private MeshSecretsFile readMeshSecrets(MeshKeyring keyring, Log log) {
+        MeshSecretsFile secretsFile = new MeshSecretsFile(meshPskFile);
+        try {
+            MeshSecrets secrets = secretsFile.readIfChanged(log::info).orElseThrow();
+            keyring.replace(secrets);
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
+        log.info("mesh secret generations " + String.join(",", keyring.ids()) + " from " + meshPskFile);
+        return secretsFile;
+    }
+
+    /** The private key derived from bmx7's node key (--key-from-bmx7), or from its key file, created if missing. */
+    private NodeKey loadPrivateKey(Log log) {
+        if (keyFromBmx7 != null) {
+            Bmx7NodeKey nodeKey;
+            try {
+                nodeKey = Bmx7NodeKey.read(keyFromBmx7);
+            } catch (IOException e) {
+                throw new UserException("--key-from-bmx7: " + e.getMessage());
+            }
+            byte[] privateKey = MeshIdentity.wireGuardPrivateKey(nodeKey);
+            NodeId node = nodeKey.nodeId();
+            log.info("private key derived from bmx7's node key " + keyFromBmx7 + " (RSA" + nodeKey.bits() + ", node id "
+                    + node + ")");
+            nodeKey.destroy();
+            return new NodeKey(privateKey, node);
+        }
+        Path keyFile = privateKeyFile != null ? privateKeyFile : Path.of("/etc/cryptun", ifname + ".key");
+        PrivateKeyFile.Loaded key = PrivateKeyFile.loadOrCreate(keyFile);
+        if (key.created()) {
+            log.info("created private key file " + keyFile + " (mode 0600)");
+        }
+        return new NodeKey(key.privateKey(), null);
+    }
+
+    /** Creates the interface with {@code privateKey}, which is zeroed afterwards (the device keeps its own copy). */
+    private Interface startInterface(byte[] privateKey, Log log) {
+        try {
+            // no start-up warm-up by default: a mesh node's first tunnels come up in the background, and
+            // a mesh starting together (after a power cut) would spend seconds of CPU per node on it
+            Interface itf = Interface.start(ifname, listenPort, dataPath.crypto, log, Integer.getInteger("cryptun.warmup", 0),
+                    dataPath.metrics);
+            itf.daemon().device().setPrivateKey(privateKey);
+            return itf;
+        } finally {
+            Keys.zero(privateKey);
+        }
+    }
+
+    /** MTU, the /32 and /128 tunnel sources as addresses of the interface, link up. */
+    private void configureLink(Interface itf, List<IpPrefix> sources) {
+        itf.ip("link", "set", "dev", itf.name(), "mtu", Integer.toString(mtu));
+        itf.daemon().device().setMtu(mtu);
+        for (IpPrefix p : sources) {
+            if (p.isIpv4() && p.length() == 32) {
+                itf.ip("-4", "address", "add", p.toString(), "dev", itf.name());
+            } else if (!p.isIpv4() && p.length() == 128) {
+                itf.ip("-6", "address", "add", p.toString(), "dev", itf.name(), "nodad");
+            }
+        }
+        itf.ip("link", "set", "dev", itf.name(), "up");
+    }
+
+    /** The reactor that keeps the device's peers and the routes in line with bmx7's view of the mesh. */
+    private MeshReactor newReactor(Interface itf, Settings s, CryptunRecord record, MeshKeyring keyring,
+                                   MeshSecretsFile secretsFile, Log log) {
+        MeshConfig config = new MeshConfig(bmx7Dir, smsName, record, s.mode(), s.searches(), s.offers(),
+                s.allowList(), s.acceptedSources(), MeshConfig.DEFAULT_GRACE_MILLIS);
+        Bmx7ControlClient control = new Bmx7ControlClient(config.socketPath(), Duration.ofSeconds(3));
+        Bmx7Feed bmx7Feed = switch (feed) {
+            case "json" -> Bmx7Feed.json(config);
+            case "socket" -> Bmx7Feed.socket(config, control);
+            default -> Bmx7Feed.auto(config, control);
+        };
+        return new MeshReactor(config, bmx7Feed,
+                new DevicePeerTable(itf.daemon().device(), keepalive, keyring, keepUp.equals("all")
+                        ? DevicePeerTable.KeepUp.ALL : DevicePeerTable.KeepUp.GATEWAYS),
+                new IpRouteTable(itf.name()), control, log,
+                keyring, secretsFile);
+    }
+
+    /** What cryptun show and SIGHUP reach the reactor by. */
+    private void connectReactor(Interface itf, MeshReactor reactor, Log log) {
+        // peers refused for their secrets: cryptun show names the reason
+        itf.uapi().setPeerNotes(k -> reactor.refusals().get(Keys.toBase64(k)));
+        // bmx7 searches of its own that take traffic meant for WireGuard
+        itf.uapi().setInterfaceWarnings(reactor::warnings);
+        ReloadSignal.install(() -> {
+            log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
+            reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+        });
+    }
+
+    /** Until the device goes away by itself or a signal comes: then withdraws from the mesh and closes, once. */
+    private static void runUntilStopped(Interface itf, ReactorLoop loop) throws InterruptedException {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopped.compareAndSet(false, true)) {
-                running.close();
+                loop.close();
                 itf.close();
             }
         };
-        // the device going away by itself or a signal: withdraw from the mesh, then end with status 0
         itf.runUntilStopped(stop);
-        return 0;
     }
 
     private Settings settings() {

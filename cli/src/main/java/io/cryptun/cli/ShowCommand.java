@@ -72,7 +72,7 @@ public final class ShowCommand implements Callable<Integer> {
             text.append(format(itf));
         }
         if (json) {
-            System.out.println(Json.write(ifname != null ? all.get(0) : all));
+            System.out.println(JsonWriter.write(ifname != null ? all.get(0) : all));
         } else {
             System.out.print(text);
         }

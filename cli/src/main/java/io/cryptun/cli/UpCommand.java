@@ -61,13 +61,13 @@ public final class UpCommand implements Callable<Integer> {
         try {
             ConfigApplier.apply(itf.uapi(), request, config.toString());
             if (iface.mtu().isPresent()) {
-                IpCommand.run("link", "set", "dev", itf.name(), "mtu", Integer.toString(iface.mtu().getAsInt()));
+                itf.ip("link", "set", "dev", itf.name(), "mtu", Integer.toString(iface.mtu().getAsInt()));
                 itf.daemon().device().setMtu(iface.mtu().getAsInt());
             }
             for (InterfaceAddress a : iface.addresses()) {
-                IpCommand.run("address", "add", IpPrefix.hostString(a.address()) + "/" + a.prefixLength(), "dev", itf.name());
+                itf.ip("address", "add", IpPrefix.hostString(a.address()) + "/" + a.prefixLength(), "dev", itf.name());
             }
-            IpCommand.run("link", "set", "dev", itf.name(), "up");
+            itf.ip("link", "set", "dev", itf.name(), "up");
             itf.daemon().linkChanged();
             itf.openUapiSocket();
         } catch (ConfigApplier.ApplyException e) {

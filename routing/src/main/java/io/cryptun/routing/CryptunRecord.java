@@ -83,7 +83,7 @@ public final class CryptunRecord {
         TreeSet<IpPrefix> v4 = new TreeSet<>();
         TreeSet<IpPrefix> v6 = new TreeSet<>();
         for (IpPrefix p : tunnelSources) {
-            if (isMappedV4(p)) {
+            if (IpPrefix.isV4Mapped(p.address())) {
                 throw new IllegalArgumentException("IPv4-mapped address not allowed as tunnel source: " + p);
             }
             (p.isIpv4() ? v4 : v6).add(p);
@@ -140,6 +140,30 @@ public final class CryptunRecord {
 
     /** Parses a record; see the class comment for what is accepted. */
     public static CryptunRecord parse(byte[] data) throws RecordFormatException {
+        String[] tokens = checkedLine(data).split(" ", -1);
+        Fields fields = new Fields();
+        for (int i = 0; i < tokens.length; i++) {
+            String token = tokens[i];
+            if (token.isEmpty()) {
+                throw malformed("fields must be separated by single spaces");
+            }
+            int eq = token.indexOf('=');
+            if (eq <= 0) {
+                throw malformed("field " + (i + 1) + " is not name=value");
+            }
+            String name = token.substring(0, eq);
+            String value = token.substring(eq + 1);
+            if (i == 0) {
+                checkVersion(name, value);
+            } else {
+                fields.add(name, value);
+            }
+        }
+        return fields.record();
+    }
+
+    /** The record's one line without its newline, once size, newline and printable ASCII are checked. */
+    private static String checkedLine(byte[] data) throws RecordFormatException {
         if (data.length > MAX_BYTES) {
             throw new RecordFormatException(RecordFormatException.Problem.OVERSIZED,
                     "record of " + data.length + " bytes exceeds " + MAX_BYTES);
@@ -154,92 +178,98 @@ public final class CryptunRecord {
                 throw malformed("byte 0x" + Integer.toHexString(b) + " at offset " + i + " is not printable ASCII");
             }
         }
-        String line = new String(data, 0, data.length - 1, StandardCharsets.US_ASCII);
-        String[] tokens = line.split(" ", -1);
-        byte[] key = null;
-        int port = -1;
-        List<IpPrefix> sources = new ArrayList<>();
-        TreeSet<IpPrefix> seen = new TreeSet<>();
-        int v4 = 0;
-        int v6 = 0;
-        List<String> pskIds = null;
-        for (int i = 0; i < tokens.length; i++) {
-            String token = tokens[i];
-            if (token.isEmpty()) {
-                throw malformed("fields must be separated by single spaces");
-            }
-            int eq = token.indexOf('=');
-            if (eq <= 0) {
-                throw malformed("field " + (i + 1) + " is not name=value");
-            }
-            String name = token.substring(0, eq);
-            String value = token.substring(eq + 1);
-            if (i == 0) {
-                if (!name.equals("v")) {
-                    throw malformed("record must start with v=");
-                }
-                int version = parseDecimal(value, 9);
-                if (version != VERSION) {
-                    throw new RecordFormatException(RecordFormatException.Problem.UNSUPPORTED_VERSION,
-                            "record version '" + value + "' is not supported (only " + VERSION + ")");
-                }
-                continue;
-            }
+        return new String(data, 0, data.length - 1, StandardCharsets.US_ASCII);
+    }
+
+    /** The first field: {@code v=} with the one version this reader knows. */
+    private static void checkVersion(String name, String value) throws RecordFormatException {
+        if (!name.equals("v")) {
+            throw malformed("record must start with v=");
+        }
+        int version = parseDecimal(value, 9);
+        if (version != VERSION) {
+            throw new RecordFormatException(RecordFormatException.Problem.UNSUPPORTED_VERSION,
+                    "record version '" + value + "' is not supported (only " + VERSION + ")");
+        }
+    }
+
+    /** The fields after {@code v=}, each checked as it comes (repeats, ranges, limits). */
+    private static final class Fields {
+        private byte[] key;
+        private int port = -1;
+        private final List<IpPrefix> sources = new ArrayList<>();
+        private final TreeSet<IpPrefix> seen = new TreeSet<>();
+        private int v4;
+        private int v6;
+        private List<String> pskIds;
+
+        void add(String name, String value) throws RecordFormatException {
             switch (name) {
                 case "v" -> throw malformed("v= appears twice");
-                case "key" -> {
-                    if (key != null) {
-                        throw malformed("key= appears twice");
-                    }
-                    try {
-                        key = Keys.fromBase64(value);
-                    } catch (IllegalArgumentException e) {
-                        throw malformed("key: " + e.getMessage());
-                    }
-                    if (Keys.isZero(key)) {
-                        throw malformed("key is all zero");
-                    }
-                }
-                case "port" -> {
-                    if (port >= 0) {
-                        throw malformed("port= appears twice");
-                    }
-                    port = parseDecimal(value, 5);
-                    if (port < 1 || port > 65535) {
-                        throw malformed("port " + value + " out of range 1..65535");
-                    }
-                }
-                case "tun4", "tun6" -> {
-                    IpPrefix p = parseSource(name, value);
-                    if (!seen.add(p)) {
-                        throw malformed(name + "=" + value + " appears twice");
-                    }
-                    if (p.isIpv4() ? ++v4 > MAX_TUN_ENTRIES : ++v6 > MAX_TUN_ENTRIES) {
-                        throw malformed("more than " + MAX_TUN_ENTRIES + " " + name + " entries");
-                    }
-                    sources.add(p);
-                }
-                case "psk" -> {
-                    if (pskIds != null) {
-                        throw malformed("psk= appears twice");
-                    }
-                    pskIds = List.of(value.split(",", -1));
-                    try {
-                        checkPskIds(pskIds);
-                    } catch (IllegalArgumentException e) {
-                        throw malformed("psk: " + e.getMessage());
-                    }
-                }
+                case "key" -> key(value);
+                case "port" -> port(value);
+                case "tun4", "tun6" -> source(name, value);
+                case "psk" -> psk(value);
                 default -> checkUnknownFieldName(name);
             }
         }
-        if (key == null) {
-            throw malformed("key= is missing");
+
+        private void key(String value) throws RecordFormatException {
+            if (key != null) {
+                throw malformed("key= appears twice");
+            }
+            try {
+                key = Keys.fromBase64(value);
+            } catch (IllegalArgumentException e) {
+                throw malformed("key: " + e.getMessage());
+            }
+            if (Keys.isZero(key)) {
+                throw malformed("key is all zero");
+            }
         }
-        if (port < 0) {
-            throw malformed("port= is missing");
+
+        private void port(String value) throws RecordFormatException {
+            if (port >= 0) {
+                throw malformed("port= appears twice");
+            }
+            port = parseDecimal(value, 5);
+            if (port < 1 || port > 65535) {
+                throw malformed("port " + value + " out of range 1..65535");
+            }
         }
-        return of(key, port, sources, pskIds == null ? List.of() : pskIds);
+
+        private void source(String name, String value) throws RecordFormatException {
+            IpPrefix p = parseSource(name, value);
+            if (!seen.add(p)) {
+                throw malformed(name + "=" + value + " appears twice");
+            }
+            if (p.isIpv4() ? ++v4 > MAX_TUN_ENTRIES : ++v6 > MAX_TUN_ENTRIES) {
+                throw malformed("more than " + MAX_TUN_ENTRIES + " " + name + " entries");
+            }
+            sources.add(p);
+        }
+
+        private void psk(String value) throws RecordFormatException {
+            if (pskIds != null) {
+                throw malformed("psk= appears twice");
+            }
+            pskIds = List.of(value.split(",", -1));
+            try {
+                checkPskIds(pskIds);
+            } catch (IllegalArgumentException e) {
+                throw malformed("psk: " + e.getMessage());
+            }
+        }
+
+        CryptunRecord record() throws RecordFormatException {
+            if (key == null) {
+                throw malformed("key= is missing");
+            }
+            if (port < 0) {
+                throw malformed("port= is missing");
+            }
+            return of(key, port, sources, pskIds == null ? List.of() : pskIds);
+        }
     }
 
     private static IpPrefix parseSource(String name, String value) throws RecordFormatException {
@@ -257,7 +287,7 @@ public final class CryptunRecord {
             throw malformed(name + ": " + e.getMessage());
         }
         boolean wantV4 = name.equals("tun4");
-        if (p.isIpv4() != wantV4 || isMappedV4(p)) {
+        if (p.isIpv4() != wantV4 || IpPrefix.isV4Mapped(p.address())) {
             throw malformed(name + " holds a prefix of the wrong family: '" + value + "'");
         }
         byte[] written = IpPrefix.parseNumericAddress(value.substring(0, slash));
@@ -265,18 +295,6 @@ public final class CryptunRecord {
             throw malformed(name + " has host bits set beyond its length: '" + value + "'");
         }
         return p;
-    }
-
-    private static boolean isMappedV4(IpPrefix p) {
-        if (p.isIpv4()) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (p.addressByte(i) != 0) {
-                return false;
-            }
-        }
-        return p.addressByte(10) == 0xff && p.addressByte(11) == 0xff;
     }
 
     private static void checkUnknownFieldName(String name) throws RecordFormatException {

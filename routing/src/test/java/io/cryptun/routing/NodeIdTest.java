@@ -1,6 +1,6 @@
 package io.cryptun.routing;
 
-import io.cryptun.routing.bmx7.Json;
+import io.cryptun.routing.bmx7.JsonReader;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -40,7 +40,7 @@ class NodeIdTest {
     @Test
     void nodeKeyInEveryCapturedDescriptionHashesToItsFileName() {
         for (String[] row : TABLE) {
-            Map<String, Object> root = Json.parseObject(Fixtures.text("json/descriptions/" + row[0]));
+            Map<String, Object> root = JsonReader.parseObject(Fixtures.text("json/descriptions/" + row[0]));
             @SuppressWarnings("unchecked")
             List<Object> ext = (List<Object>) root.get("extensions");
             @SuppressWarnings("unchecked")

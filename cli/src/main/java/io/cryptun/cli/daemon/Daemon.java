@@ -25,7 +25,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The IO shell around the sans-IO {@link Device}: a TUN device, a UDP socket and four threads
- * (TUN reader, UDP event loop, handshake worker, timers), each with its own {@link Worker}.
+ * (TUN reader, UDP event loop, handshake worker, timers), each with its own {@link Worker}, and a
+ * fifth, where netlink can be opened, that follows the link's MTU and up/down state.
  * It holds no protocol logic of its own.
  */
 public final class Daemon implements AutoCloseable, UapiTarget {

@@ -1,6 +1,5 @@
 package io.cryptun.cli.daemon;
 
-import io.cryptun.noise.device.DeviceWarmUp;
 import java.util.concurrent.TimeUnit;
 
 /**

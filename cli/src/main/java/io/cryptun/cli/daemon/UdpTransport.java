@@ -37,15 +37,6 @@ import java.util.concurrent.TimeUnit;
  * sendmmsg rather than one per packet.
  */
 public final class UdpTransport implements AutoCloseable {
-    /** Receives each datagram on the event loop thread; the array is reused after the call returns. */
-    public interface Receiver {
-        void onDatagram(byte[] buf, int off, int len, InetSocketAddress from);
-
-        /** The end of one read burst (one recvmmsg): the moment to flush what the datagrams produced. */
-        default void onBurstEnd() {
-        }
-    }
-
     private static final int MAX_DATAGRAM = 65535;
     /**
      * Datagrams read per wake-up at most (Netty counts datagrams, not calls) before the event loop
@@ -69,6 +60,8 @@ public final class UdpTransport implements AutoCloseable {
     private static final int FORCED_RECEIVE_BUFFER = 16 << 20;
     private static final int GSO_MAX_SEGMENTS = 64;
     private static final int GSO_MAX_BYTES = 65000;
+    private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -79,6 +72,15 @@ public final class UdpTransport implements AutoCloseable {
     private final boolean ipv4Only;
     /** The socket itself, for sends straight from the calling thread (no hand-off to the event loop). */
     private final Socket socket;
+
+    /** Receives each datagram on the event loop thread; the array is reused after the call returns. */
+    public interface Receiver {
+        void onDatagram(byte[] buf, int off, int len, InetSocketAddress from);
+
+        /** The end of one read burst (one recvmmsg): the moment to flush what the datagrams produced. */
+        default void onBurstEnd() {
+        }
+    }
 
     private UdpTransport(EventLoopGroup group, Channel channel) {
         this.group = group;
@@ -192,9 +194,6 @@ public final class UdpTransport implements AutoCloseable {
         channel.writeAndFlush(new DatagramPacket(bb, unmapped(to)), channel.voidPromise());
         return true;
     }
-
-    private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
 
     /**
      * Collects datagrams from one thread and hands them to the event loop in one task. Consecutive

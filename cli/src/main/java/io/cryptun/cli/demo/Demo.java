@@ -1,5 +1,6 @@
 package io.cryptun.cli.demo;
 
+import io.cryptun.cli.process.ExternalCommand.Outcome;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.X25519Keys;
 import java.io.IOException;
@@ -95,8 +96,8 @@ public final class Demo {
         }
         out.println();
         out.println("what " + ifB + " saw (cryptun show):");
-        Sh.Result show = Sh.run(null, java, "-jar", jar, "show", ifB);
-        out.println(show.out().stripTrailing().indent(2).stripTrailing());
+        Outcome show = Sh.run(null, java, "-jar", jar, "show", ifB);
+        out.println(show.output().stripTrailing().indent(2).stripTrailing());
         out.println();
         out.println(ok ? "all pings went through the tunnels." : "SOME PINGS FAILED; logs:\n" + logs());
         return ok ? 0 : 1;
@@ -168,9 +169,9 @@ public final class Demo {
     }
 
     private boolean ping(String ns, String to, String what) {
-        Sh.Result r = Sh.run(ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "3", to);
-        String summary = r.out().lines().filter(l -> l.contains("packets transmitted") || l.startsWith("rtt"))
-                .reduce((x, y) -> x + "; " + y).orElse(r.out().trim());
+        Outcome r = Sh.run(ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "3", to);
+        String summary = r.output().lines().filter(l -> l.contains("packets transmitted") || l.startsWith("rtt"))
+                .reduce((x, y) -> x + "; " + y).orElse(r.output().trim());
         out.println((r.ok() ? "  ok   " : "  FAIL ") + what + ": " + summary);
         return r.ok();
     }

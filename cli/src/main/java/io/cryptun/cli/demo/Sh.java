@@ -1,49 +1,38 @@
 package io.cryptun.cli.demo;
 
+import io.cryptun.cli.process.ExternalCommand.Outcome;
+import io.cryptun.cli.process.ExternalCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Runs commands for the demo, optionally inside a network namespace, with a timeout. */
 final class Sh {
-    record Result(int code, String out) {
-        boolean ok() {
-            return code == 0;
-        }
-    }
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private Sh() {
     }
 
-    static Result run(String ns, String... argv) {
+    /** Runs {@code argv}, inside {@code ns} unless it is null; a command that cannot run or hangs fails with its reason as output. */
+    static Outcome run(String ns, String... argv) {
         List<String> cmd = new ArrayList<>();
         if (ns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", ns));
         }
         cmd.addAll(List.of(argv));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timed out: " + String.join(" ", cmd));
-            }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            return ExternalCommand.run(cmd, TIMEOUT);
         } catch (IOException e) {
-            return new Result(-1, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
+            return new Outcome(cmd, -1, e.getMessage());
         }
     }
 
-    static Result must(String ns, String... argv) {
-        Result r = run(ns, argv);
+    static Outcome must(String ns, String... argv) {
+        Outcome r = run(ns, argv);
         if (!r.ok()) {
-            throw new IllegalStateException(String.join(" ", argv) + ": " + r.out().trim());
+            throw new IllegalStateException(String.join(" ", argv) + ": " + r.output().trim());
         }
         return r;
     }

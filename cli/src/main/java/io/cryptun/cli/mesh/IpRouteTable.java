@@ -1,16 +1,16 @@
 package io.cryptun.cli.mesh;
 
+import io.cryptun.cli.process.ExternalCommand;
+import io.cryptun.cli.process.ExternalCommand.Outcome;
 import io.cryptun.routing.TunnelSearch;
 import io.cryptun.routing.reactor.RouteTable;
 import io.cryptun.routing.reactor.TableRule;
 import io.cryptun.routing.reactor.TunnelRoute;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link RouteTable} with iproute2: routes through the cryptun device ({@code ip route replace},
@@ -31,17 +31,17 @@ public final class IpRouteTable implements RouteTable {
 
     @Override
     public void add(TunnelRoute r) throws IOException {
-        run(family(r), "route", "replace", r.prefix().toString(), "dev", device, "table", Integer.toString(r.table()),
-                "metric", Integer.toString(r.metric()), "proto", "static");
+        ExternalCommand.ipOrThrow(family(r), "route", "replace", r.prefix().toString(), "dev", device, "table",
+                Integer.toString(r.table()), "metric", Integer.toString(r.metric()), "proto", "static");
     }
 
     @Override
     public void remove(TunnelRoute r) throws IOException {
-        Result res = exec(family(r), "route", "del", r.prefix().toString(), "dev", device, "table",
+        Outcome res = ExternalCommand.ip(family(r), "route", "del", r.prefix().toString(), "dev", device, "table",
                 Integer.toString(r.table()), "metric", Integer.toString(r.metric()));
         // already gone (with the device, or by hand): what removing wanted
-        if (res.exit != 0 && !res.output.contains("No such process") && !res.output.contains("Cannot find device")) {
-            throw res.failure();
+        if (!res.ok() && !res.output().contains("No such process") && !res.output().contains("Cannot find device")) {
+            throw new IOException(res.failure());
         }
     }
 
@@ -55,11 +55,11 @@ public final class IpRouteTable implements RouteTable {
     public synchronized void addRule(TableRule rule) throws IOException {
         tables.add(rule);
         for (List<String> r : rulesOf(rule)) {
-            Result res = exec(withVerb(r, "add"));
-            if (res.exit == 0) {
+            Outcome res = ExternalCommand.ip(withVerb(r, "add"));
+            if (res.ok()) {
                 ownRules.add(String.join(" ", r));
-            } else if (!res.output.contains("File exists")) {
-                throw res.failure();
+            } else if (!res.output().contains("File exists")) {
+                throw new IOException(res.failure());
             }
         }
     }
@@ -73,9 +73,9 @@ public final class IpRouteTable implements RouteTable {
             if (stillNeeded || !ownRules.remove(key)) {
                 continue;
             }
-            Result res = exec(withVerb(r, "del"));
-            if (res.exit != 0 && !res.output.contains("No such file")) {
-                throw res.failure();
+            Outcome res = ExternalCommand.ip(withVerb(r, "del"));
+            if (!res.ok() && !res.output().contains("No such file")) {
+                throw new IOException(res.failure());
             }
         }
     }
@@ -103,37 +103,5 @@ public final class IpRouteTable implements RouteTable {
 
     private static String family(TunnelRoute r) {
         return r.prefix().isIpv4() ? "-4" : "-6";
-    }
-
-    private record Result(List<String> command, int exit, String output) {
-        IOException failure() {
-            return new IOException(String.join(" ", command) + ": " + output.trim());
-        }
-    }
-
-    private static void run(String... args) throws IOException {
-        Result r = exec(args);
-        if (r.exit != 0) {
-            throw r.failure();
-        }
-    }
-
-    private static Result exec(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("ip");
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
-            }
-            return new Result(cmd, p.exitValue(), new String(out, StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
-        }
     }
 }

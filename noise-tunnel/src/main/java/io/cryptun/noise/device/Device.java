@@ -56,12 +56,12 @@ public final class Device {
     final Outbound outbound;
     final Inbound inbound;
 
-    record Identity(byte[] privateKey, byte[] publicKey) {
-    }
-
     volatile Identity identity;
     volatile int mtu = DEFAULT_MTU;
     volatile boolean up = true;
+
+    record Identity(byte[] privateKey, byte[] publicKey) {
+    }
 
     private Device(Builder b) {
         this.clock = b.clock;

@@ -6,6 +6,7 @@ import io.cryptun.noise.handshake.IkHandshake;
 import io.cryptun.noise.handshake.Tai64n;
 import io.cryptun.noise.handshake.WireGuardNoise;
 import io.cryptun.noise.session.IndexTable;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.ResponseMessage;
 import java.net.InetSocketAddress;
@@ -283,8 +284,8 @@ final class Handshakes {
         byte[] r2i = new byte[32];
         hs.noise.split(i2r, r2i);
         Keypair kp = initiator
-                ? new Keypair(peer, i2r, r2i, true, now, hs.localIndex, hs.remoteIndex)
-                : new Keypair(peer, r2i, i2r, false, now, hs.localIndex, hs.remoteIndex);
+                ? new Keypair(peer, i2r, r2i, true, now, hs.localIndex, hs.remoteIndex, Protocol.REJECT_AFTER_MESSAGES)
+                : new Keypair(peer, r2i, i2r, false, now, hs.localIndex, hs.remoteIndex, Protocol.REJECT_AFTER_MESSAGES);
         Keys.zero(i2r);
         Keys.zero(r2i);
         // the handshake's index now names the keypair
@@ -308,7 +309,7 @@ final class Handshakes {
 
     void retireKeypair(Keypair kp) {
         if (kp != null) {
-            indices.remove(kp.localIndex, kp);
+            indices.remove(kp.localIndex(), kp);
             kp.retire();
         }
     }

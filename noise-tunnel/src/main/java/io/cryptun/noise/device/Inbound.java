@@ -3,6 +3,7 @@ package io.cryptun.noise.device;
 import io.cryptun.noise.allowedips.AllowedIps;
 import io.cryptun.noise.cookie.CookieChecker;
 import io.cryptun.noise.session.IndexTable;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
@@ -92,12 +93,12 @@ final class Inbound {
         }
         Keypair kp = (Keypair) entry;
         long now = clock.nanoTime();
-        if (kp.expired(now)) {
+        if (now - kp.createdAt() >= Protocol.REJECT_AFTER_TIME) {
             stats.drop(DropReason.EXPIRED_KEYPAIR);
             return;
         }
         long counter = TransportMessage.counter(buf, off);
-        int plain = w.cipher.open(kp.receiveKey, counter, buf, off + TransportMessage.HEADER_SIZE,
+        int plain = w.cipher.open(kp.receiveKey(), counter, buf, off + TransportMessage.HEADER_SIZE,
                 len - TransportMessage.HEADER_SIZE);
         if (plain < 0) {
             stats.drop(DropReason.DECRYPT_FAILED);
@@ -107,15 +108,11 @@ final class Inbound {
             stats.drop(DropReason.EXPIRED_KEYPAIR);
             return;
         }
-        boolean fresh;
-        synchronized (kp.replay) {
-            fresh = kp.replay.validate(counter);
-        }
-        if (!fresh) {
+        if (!kp.acceptReceived(counter)) {
             stats.drop(DropReason.REPLAY);
             return;
         }
-        Peer peer = kp.peer;
+        Peer peer = (Peer) kp.owner();
         if (peer.confirmKeypair(kp)) {
             peer.timers.handshakeComplete(clock.unixNanos());
             outbound.sendStaged(peer, w, out, now);
@@ -152,7 +149,7 @@ final class Inbound {
             return;
         }
         Keypair kp = peer.current;
-        if (kp != null && kp.initiator && now - kp.createdAt > Protocol.REKEY_ON_RECEIVE_AFTER) {
+        if (kp != null && kp.isInitiator() && now - kp.createdAt() > Protocol.REKEY_ON_RECEIVE_AFTER) {
             peer.timers.sentLastMinuteHandshake = true;
             outbound.sendHandshakeInitiation(peer, false, w, out, now);
         }
@@ -252,7 +249,7 @@ final class Inbound {
 
     private void consumeCookieReply(Worker w, byte[] msg, PacketSink out, long now) {
         Object entry = indices.get(CookieReplyMessage.receiver(msg, 0));
-        Peer peer = entry instanceof Peer ? (Peer) entry : entry instanceof Keypair ? ((Keypair) entry).peer : null;
+        Peer peer = entry instanceof Peer ? (Peer) entry : entry instanceof Keypair ? (Peer) ((Keypair) entry).owner() : null;
         if (peer == null || peer.removed || !peer.cookieGenerator.consumeReply(msg, 0, now)) {
             stats.drop(DropReason.INVALID_COOKIE);
             return;

@@ -1,6 +1,7 @@
 package io.cryptun.noise.device;
 
 import io.cryptun.noise.allowedips.AllowedIps;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.ResponseMessage;
 import io.cryptun.noise.wire.TransportMessage;
@@ -57,14 +58,14 @@ final class Outbound {
 
     private void sendData(Peer peer, Worker w, byte[] buf, int off, int len, PacketSink out, long now) {
         Keypair kp = peer.current;
-        if (peer.stagedCount == 0 && kp != null && kp.usableForSending(now)) {
-            long counter = kp.sendCounter.getAndIncrement();
+        if (peer.stagedCount == 0 && kp != null && usableForSending(kp, now)) {
+            long counter = kp.nextSendCounter();
             if (!Protocol.counterAtOrPast(counter, Protocol.REJECT_AFTER_MESSAGES)) {
                 sealAndSend(peer, kp, counter, w, buf, off, len, out, now);
                 keepKeyFreshSending(peer, kp, counter, w, out, now);
                 return;
             }
-            kp.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES);
+            kp.stopSending();
         }
         peer.stage(buf, off, len);
         sendStaged(peer, w, out, now);
@@ -79,9 +80,9 @@ final class Outbound {
         }
         int padded = TransportMessage.paddedLength(len, device.mtu);
         Arrays.fill(buf, off + len, off + padded, (byte) 0);
-        TransportMessage.writeHeader(buf, off - TransportMessage.HEADER_SIZE, kp.remoteIndex, counter);
+        TransportMessage.writeHeader(buf, off - TransportMessage.HEADER_SIZE, kp.remoteIndex(), counter);
         peer.timers.anyAuthenticatedPacketTraversal(now);
-        int sealed = w.cipher.seal(kp.sendKey, counter, buf, off, padded);
+        int sealed = w.cipher.seal(kp.sendKey(), counter, buf, off, padded);
         if (kp.isRetired()) {
             // keys were zeroed while sealing: this ciphertext must never leave
             return false;
@@ -114,15 +115,15 @@ final class Outbound {
                 return;
             }
             Keypair kp = peer.current;
-            if (kp == null || !kp.usableForSending(now)) {
+            if (kp == null || !usableForSending(kp, now)) {
                 sendHandshakeInitiation(peer, false, w, out, now);
                 return;
             }
             byte[] p;
             while ((p = peer.pollStaged()) != null) {
-                long counter = kp.sendCounter.getAndIncrement();
+                long counter = kp.nextSendCounter();
                 if (Protocol.counterAtOrPast(counter, Protocol.REJECT_AFTER_MESSAGES)) {
-                    kp.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES);
+                    kp.stopSending();
                     peer.unpollStaged(p);
                     sendHandshakeInitiation(peer, false, w, out, now);
                     return;
@@ -138,10 +139,16 @@ final class Outbound {
         }
     }
 
+    /** Usable for sending: not retired, younger than REJECT_AFTER_TIME, counter below the limit. */
+    private static boolean usableForSending(Keypair kp, long now) {
+        return !kp.isRetired() && now - kp.createdAt() < Protocol.REJECT_AFTER_TIME
+                && !Protocol.counterAtOrPast(kp.sendCounter(), Protocol.REJECT_AFTER_MESSAGES);
+    }
+
     /** The initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
     private void keepKeyFreshSending(Peer peer, Keypair kp, long counter, Worker w, PacketSink out, long now) {
         if (Long.compareUnsigned(counter, Protocol.REKEY_AFTER_MESSAGES) > 0
-                || (kp.initiator && now - kp.createdAt > rekeyAfterTime)) {
+                || (kp.isInitiator() && now - kp.createdAt() > rekeyAfterTime)) {
             sendHandshakeInitiation(peer, false, w, out, now);
         }
     }

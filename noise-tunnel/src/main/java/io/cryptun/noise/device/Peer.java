@@ -2,6 +2,7 @@ package io.cryptun.noise.device;
 
 import io.cryptun.noise.cookie.CookieGenerator;
 import io.cryptun.noise.crypto.Keys;
+import io.cryptun.noise.session.Keypair;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -246,7 +247,7 @@ public final class Peer {
      * confirmation). Replaced keypairs are retired (zeroed, index freed).
      */
     synchronized void installKeypair(Keypair kp) {
-        if (kp.initiator) {
+        if (kp.isInitiator()) {
             Keypair oldNext = next;
             Keypair oldPrevious = previous;
             if (oldNext != null) {
@@ -315,11 +316,11 @@ public final class Peer {
         handshake.clear();
         handshake.lastSentHandshake = device.clock.nanoTime() - Protocol.REKEY_TIMEOUT - 1_000_000_000L;
         if (current != null) {
-            current.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES);
+            current.stopSending();
         }
         Keypair n = next;
         if (n != null) {
-            n.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES);
+            n.stopSending();
         }
     }
 

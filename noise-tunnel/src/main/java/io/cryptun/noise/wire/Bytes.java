@@ -29,6 +29,11 @@ public final class Bytes {
         return (b[off] & 0xff) << 8 | (b[off + 1] & 0xff);
     }
 
+    public static void writeShortBE(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 8);
+        b[off + 1] = (byte) v;
+    }
+
     public static long readLongBE(byte[] b, int off) {
         long v = 0;
         for (int i = 0; i < 8; i++) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.MessageType;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class DeviceHandshakeTest {
         psk[0] = 7;
         TestNet.pair(a, "100.64.0.1/32", b, "100.64.0.2/32", psk);
 
-        byte[] ping = Packets.ipv4("100.64.0.1", "100.64.0.2", 56);
+        byte[] ping = SamplePackets.udp4("100.64.0.1", "100.64.0.2", 56);
         a.sendIp(ping);
         // no session yet: the packet waits and an initiation goes out
         assertEquals(1, a.sent.size());
@@ -45,7 +46,7 @@ class DeviceHandshakeTest {
         Peer bSideA = b.device.peers().get(0);
         assertNotNull(bSideA.currentKeypair());
         assertNull(bSideA.nextKeypair());
-        byte[] pong = Packets.ipv6("fd99::2", "fd99::1", 100);
+        byte[] pong = SamplePackets.udp6("fd99::2", "fd99::1", 100);
         b.device.allowedIps().insert(io.cryptun.noise.allowedips.IpPrefix.parse("fd99::1/128"), bSideA);
         a.device.allowedIps().insert(io.cryptun.noise.allowedips.IpPrefix.parse("fd99::2/128"), a.device.peers().get(0));
         b.sendIp(pong);
@@ -63,14 +64,14 @@ class DeviceHandshakeTest {
         TestNet.Node a = net.node("a", "198.18.0.1", 1);
         TestNet.Node b = net.node("b", "198.18.0.2", 2);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         // deliver only the initiation
         net.loss = d -> d.type() == MessageType.TRANSPORT;
         net.pump();
         Peer bSideA = b.device.peers().get(0);
         assertNull(bSideA.currentKeypair());
         assertNotNull(bSideA.nextKeypair());
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 10));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 10));
         // staged, not sent on the unconfirmed keypair, and no new initiation within REKEY_TIMEOUT
         assertEquals(1, bSideA.stagedPackets());
         assertTrue(b.sentOfType(MessageType.TRANSPORT).isEmpty());
@@ -87,7 +88,7 @@ class DeviceHandshakeTest {
         byte[] other = new byte[32];
         other[31] = 1;
         b.device.peers().get(0).setPresharedKey(other);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         // b accepts the initiation (the psk only enters at the response) but a rejects the response
         assertEquals(1, b.sentOfType(MessageType.RESPONSE).size());
@@ -99,7 +100,7 @@ class DeviceHandshakeTest {
         // which clears once the keys agree again
         b.device.peers().get(0).setPresharedKey(new byte[32]);
         net.clock.advance(FakeClock.seconds(6));
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         assertNull(a.device.peers().get(0).lastHandshakeFailure());
         // the packet that waited through the failed attempt and the new one
@@ -120,7 +121,7 @@ class DeviceHandshakeTest {
         Peer aSideB = a.device.peers().get(0);
         aSideB.setAlternativePresharedKeys(java.util.List.of(next));
         b.device.peers().get(0).setPresharedKey(next);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         // one round trip: the response authenticates under the alternative, which a adopts
         assertEquals(1, a.sentOfType(MessageType.INITIATION).size());
@@ -134,7 +135,7 @@ class DeviceHandshakeTest {
         other[0] = 3;
         b.device.peers().get(0).setPresharedKey(other);
         net.clock.advance(FakeClock.seconds(200));
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         assertTrue(aSideB.lastHandshakeFailure() != null && aSideB.lastHandshakeFailure().contains("pre-shared"));
     }
@@ -151,7 +152,7 @@ class DeviceHandshakeTest {
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", old);
         Peer aSideB = a.device.peers().get(0);
         Peer bSideA = b.device.peers().get(0);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         Keypair first = aSideB.currentKeypair();
         assertNotNull(first);
@@ -166,7 +167,7 @@ class DeviceHandshakeTest {
         assertTrue(aSideB.lastHandshakeFailure().contains("pre-shared"));
         // the failed handshake left the session in place
         assertSame(first, aSideB.currentKeypair());
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         assertEquals(2, b.tun.size());
 
@@ -197,7 +198,7 @@ class DeviceHandshakeTest {
         // c knows b, b does not know c
         c.device.addPeer(b.publicKey).setEndpoint(b.address);
         c.device.allowedIps().insert(io.cryptun.noise.allowedips.IpPrefix.parse("10.0.0.2/32"), c.device.peers().get(0));
-        c.sendIp(Packets.ipv4("10.0.0.3", "10.0.0.2", 10));
+        c.sendIp(SamplePackets.udp4("10.0.0.3", "10.0.0.2", 10));
         net.pump();
         assertTrue(b.sent.isEmpty());
         assertEquals(1, b.device.stats().drops(DropReason.INVALID_HANDSHAKE));
@@ -217,7 +218,7 @@ class DeviceHandshakeTest {
         TestNet.Node a = net.node("a", "198.18.0.1", 1);
         TestNet.Node b = net.node("b", "198.18.0.2", 2);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         byte[] initiation = a.sent.get(0).data().clone();
         net.pump();
         assertEquals(1, b.sentOfType(MessageType.RESPONSE).size());

@@ -31,7 +31,7 @@ class DeviceLimitsTest {
         int sent = Protocol.MAX_STAGED_PACKETS + 72;
         List<byte[]> packets = new ArrayList<>();
         for (int i = 0; i < sent; i++) {
-            byte[] p = Packets.ipv4("10.0.0.1", "10.0.0.2", 16);
+            byte[] p = SamplePackets.udp4("10.0.0.1", "10.0.0.2", 16);
             p[28] = (byte) i;
             p[29] = (byte) (i >>> 8);
             packets.add(p);
@@ -85,7 +85,7 @@ class DeviceLimitsTest {
         net.dropInFlight();
 
         // still under load: a real peer is asked for a cookie, retries with it and gets through
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 8));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 8));
         net.pump();
         assertEquals(1, b.device.stats().events(Stats.Event.COOKIE_REPLY_RECEIVED), "under load after the flood");
         assertEquals(1, a.tun.size(), "the legitimate packet arrived");

@@ -38,11 +38,11 @@ final class EstablishedPair {
         net.onSend = d -> (d.from() == a ? aToB : bToA).add(d.data());
 
         // b initiates: initiation, response, data both ways
-        b.sendIp(Packets.ipv4(B_TUNNEL_V4, A_TUNNEL_V4, 56));
+        b.sendIp(SamplePackets.udp4(B_TUNNEL_V4, A_TUNNEL_V4, 56));
         net.pump();
-        a.sendIp(Packets.ipv4(A_TUNNEL_V4, B_TUNNEL_V4, 56));
-        b.sendIp(Packets.ipv6(B_TUNNEL_V6, A_TUNNEL_V6, 1372));
-        b.sendIp(Packets.ipv4(B_TUNNEL_V4, A_TUNNEL_V4, 0));
+        a.sendIp(SamplePackets.udp4(A_TUNNEL_V4, B_TUNNEL_V4, 56));
+        b.sendIp(SamplePackets.udp6(B_TUNNEL_V6, A_TUNNEL_V6, 1372));
+        b.sendIp(SamplePackets.udp4(B_TUNNEL_V4, A_TUNNEL_V4, 0));
         net.pump();
         // a rekeys while b is under load: b answers with a cookie reply, a retries with mac2
         net.clock.advance(FakeClock.seconds(6));
@@ -51,8 +51,8 @@ final class EstablishedPair {
         net.pump();
         b.device.overrideUnderLoad(null);
         // data on the new session and keepalives both ways
-        b.sendIp(Packets.ipv4(B_TUNNEL_V4, A_TUNNEL_V4, 200));
-        a.sendIp(Packets.ipv6(A_TUNNEL_V6, B_TUNNEL_V6, 8));
+        b.sendIp(SamplePackets.udp4(B_TUNNEL_V4, A_TUNNEL_V4, 200));
+        a.sendIp(SamplePackets.udp6(A_TUNNEL_V6, B_TUNNEL_V6, 8));
         net.pump();
         b.device.outbound.sendKeepalive(peerOfB(), b.worker, b, net.clock.nanoTime());
         a.device.outbound.sendKeepalive(peerOfA(), a.worker, a, net.clock.nanoTime());

@@ -75,7 +75,7 @@ class HandshakeFloodTest {
     /** a sends one packet to b; the handshake it needs completes within one pump, at the same instant. */
     private void assertLegitimateHandshakeCompletesAtOnce() {
         long t0 = net.clock.nanoTime();
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.pump();
         assertNotNull(a.device.peers().get(0).currentKeypair(), "a's handshake completed");
         assertEquals(1, b.tun.size(), "a's packet reached b");

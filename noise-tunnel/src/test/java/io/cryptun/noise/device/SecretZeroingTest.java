@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.handshake.IkHandshake;
+import io.cryptun.noise.session.Keypair;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -46,7 +47,7 @@ class SecretZeroingTest {
         Arrays.fill(psk, (byte) 9);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", psk);
         Peer aSideB = a.device.peers().get(0);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 8));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 8));
         IkHandshake inFlight = aSideB.handshake.noise;
         assertNotNull(inFlight);
         assertFalse(allSecretsZero(inFlight), "a live handshake holds secrets");
@@ -64,7 +65,7 @@ class SecretZeroingTest {
         TestNet.Node b = net.node("b", "198.18.0.2", 2);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
         Peer aSideB = a.device.peers().get(0);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 8));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 8));
         net.dropInFlight();
         IkHandshake inFlight = aSideB.handshake.noise;
         byte[] forged = new byte[92];
@@ -85,7 +86,7 @@ class SecretZeroingTest {
         byte[] psk = new byte[32];
         Arrays.fill(psk, (byte) 7);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", psk);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 8));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 8));
         net.pump();
         Peer aSideB = a.device.peers().get(0);
         Keypair kp = aSideB.currentKeypair();

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.TransportMessage;
@@ -51,7 +52,7 @@ class TimersTest {
 
     /** Establishes a session with a as initiator; returns the instant it completed. */
     private long establish() {
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.pump();
         assertNotNull(peerOf(a).currentKeypair());
         assertNotNull(peerOf(b).currentKeypair(), "b confirmed the session with a's first packet");
@@ -63,8 +64,8 @@ class TimersTest {
         setUp(11);
         net.loss = d -> d.from() == a; // b never hears a
         long t0 = net.clock.nanoTime();
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 21));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 21));
         assertEquals(2, peerOf(a).stagedPackets());
         net.runFor(seconds(200));
         List<TestNet.Datagram> inits = a.sentOfType(MessageType.INITIATION);
@@ -84,7 +85,7 @@ class TimersTest {
         assertEquals(2, a.device.stats().drops(DropReason.HANDSHAKE_TIMEOUT));
         assertTrue(a.sentOfType(MessageType.TRANSPORT).isEmpty());
         // new traffic starts a fresh round
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         assertEquals(inits.size() + 1, a.sentOfType(MessageType.INITIATION).size());
         assertEquals(t0 + seconds(200), a.sentOfType(MessageType.INITIATION).get(inits.size()).at());
     }
@@ -110,7 +111,7 @@ class TimersTest {
         setUp(13);
         long t = establish();
         net.clock.advance(seconds(4));
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 30));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 30));
         net.runFor(seconds(30));
         for (TestNet.Datagram d : b.sentOfType(MessageType.TRANSPORT)) {
             assertNotEquals(TransportMessage.KEEPALIVE_SIZE, d.data().length, "b sent data, so no keepalive was due");
@@ -128,7 +129,7 @@ class TimersTest {
         net.clock.advance(seconds(1));
         long sentAt = net.clock.nanoTime();
         net.loss = d -> d.from() == b; // b goes silent
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.runFor(seconds(20));
         List<TestNet.Datagram> inits = a.sentOfType(MessageType.INITIATION);
         assertEquals(3, inits.size());
@@ -147,7 +148,7 @@ class TimersTest {
         net.runUntil(t + Protocol.REKEY_AFTER_TIME);
         assertEquals(1, a.sentOfType(MessageType.INITIATION).size());
         net.clock.advance(1);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         // the packet still goes out on the old session, and an initiation follows it at once
         List<TestNet.Datagram> sent = a.sent;
         assertEquals(MessageType.TRANSPORT, sent.get(sent.size() - 2).type());
@@ -167,7 +168,7 @@ class TimersTest {
         long t = establish();
         for (int i = 0; i < 60; i++) {
             net.runFor(seconds(1));
-            a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+            a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
             net.pump();
         }
         // a session every ~10 s: 6 in 60 s (the first, then 5 rekeys), and no packet lost doing it
@@ -183,12 +184,12 @@ class TimersTest {
         // the network goes dark, so no new session can replace this one
         net.loss = d -> true;
         net.runUntil(t + seconds(170));
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         assertTrue(b.sentOfType(MessageType.INITIATION).isEmpty(), "the responder does not rekey on age");
         net.runUntil(t + Protocol.REJECT_AFTER_TIME);
         net.loss = d -> false;
         int transports = b.sentOfType(MessageType.TRANSPORT).size();
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         // at REJECT_AFTER_TIME the session may not carry data: the packet waits, a handshake starts
         assertEquals(transports, b.sentOfType(MessageType.TRANSPORT).size());
         assertEquals(1, b.sentOfType(MessageType.INITIATION).size());
@@ -205,12 +206,12 @@ class TimersTest {
         net.runUntil(t + Protocol.REKEY_ON_RECEIVE_AFTER + 1);
         int inits = a.sentOfType(MessageType.INITIATION).size();
         net.loss = d -> d.type() != MessageType.TRANSPORT; // keep the old session
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         net.pump();
         assertEquals(inits + 1, a.sentOfType(MessageType.INITIATION).size());
         assertEquals(t + Protocol.REKEY_ON_RECEIVE_AFTER + 1, a.sentOfType(MessageType.INITIATION).get(inits).at());
         net.clock.advance(seconds(6));
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         net.pump();
         // only once per session ("sentLastMinuteHandshake"); the retransmit timer is separate
         long viaReceive = 0;
@@ -271,20 +272,20 @@ class TimersTest {
         // b sent its response just now: one handshake per REKEY_TIMEOUT, so let that pass
         net.clock.advance(Protocol.REKEY_TIMEOUT);
         // the responder too rekeys when its counter passes REKEY_AFTER_MESSAGES
-        kb.sendCounter.set(Protocol.REKEY_AFTER_MESSAGES + 1);
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        kb.setSendCounterForTesting(Protocol.REKEY_AFTER_MESSAGES + 1);
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         assertEquals(1, b.sentOfType(MessageType.INITIATION).size());
         net.dropInFlight();
         // the last usable counter is REJECT_AFTER_MESSAGES - 1; after that the session carries nothing
         Keypair ka = peerOf(a).currentKeypair();
-        ka.sendCounter.set(Protocol.REJECT_AFTER_MESSAGES - 1);
+        ka.setSendCounterForTesting(Protocol.REJECT_AFTER_MESSAGES - 1);
         int before = a.sentOfType(MessageType.TRANSPORT).size();
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         assertEquals(before + 1, a.sentOfType(MessageType.TRANSPORT).size());
         TestNet.Datagram last = a.sentOfType(MessageType.TRANSPORT).get(before);
         assertEquals(Protocol.REJECT_AFTER_MESSAGES - 1, TransportMessage.counter(last.data(), 0));
         net.clock.advance(seconds(6));
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         assertEquals(before + 1, a.sentOfType(MessageType.TRANSPORT).size());
         assertEquals(1, peerOf(a).stagedPackets());
     }
@@ -294,7 +295,7 @@ class TimersTest {
         setUp(21);
         b.device.overrideUnderLoad(true);
         long t0 = net.clock.nanoTime();
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.pump();
         assertEquals(1, b.sentOfType(MessageType.COOKIE_REPLY).size());
         assertEquals(64, b.sentOfType(MessageType.COOKIE_REPLY).get(0).data().length);
@@ -319,8 +320,8 @@ class TimersTest {
         long t0 = net.clock.nanoTime();
         // both sides start a handshake at the same instant; each answers the other's initiation,
         // which makes each forget its own, so both responses are refused
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
-        b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
+        b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
         // the response each sends arrives a little later than its initiation
         net.clock.advance(millis(30));
         net.pump();
@@ -351,7 +352,7 @@ class TimersTest {
         b.device.setUp(false);
         assertTrue(ka.keysZeroed(), "down drops sessions and zeroes their keys");
         assertNull(peerOf(a).currentKeypair());
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.runFor(seconds(600));
         assertEquals(sentByA, a.sent.size(), "a down interface sends nothing, not even on timers");
         assertEquals(sentByB, b.sent.size());
@@ -363,7 +364,7 @@ class TimersTest {
         net.runFor(0);
         assertEquals(upAt, b.sentOfType(MessageType.INITIATION).get(b.sentOfType(MessageType.INITIATION).size() - 1).at());
         assertNotNull(peerOf(b).currentKeypair());
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 20));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20));
         net.pump();
         assertEquals(2, b.tun.size());
         assertTrue(t > 0);
@@ -409,7 +410,7 @@ class TimersTest {
         establish();
         net.clock.advance(Protocol.REKEY_AFTER_TIME + seconds(1));
         // this packet makes a rekey; the response is consumed before the initiation's send returns
-        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.INITIATION));
+        sendFromA(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.INITIATION));
         assertEquals(2, a.sentOfType(MessageType.INITIATION).size());
         assertEquals(2, b.device.stats().events(Stats.Event.SESSION_ESTABLISHED));
         net.runFor(seconds(30));
@@ -424,10 +425,10 @@ class TimersTest {
         // b echoes what it receives, at once
         net.onTun = (node, p) -> {
             if (node == b) {
-                b.sendIp(Packets.ipv4("10.0.0.2", "10.0.0.1", 20));
+                b.sendIp(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20));
             }
         };
-        sendFromA(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.TRANSPORT));
+        sendFromA(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), answeredBeforeSendReturns(MessageType.TRANSPORT));
         net.onTun = (node, p) -> { };
         assertEquals(2, b.tun.size(), "b got the packet");
         assertEquals(1, a.tun.size(), "a got the echo");

@@ -99,15 +99,15 @@ class TunReadFuzzTest {
 
     static Stream<Arguments> seeds() {
         List<byte[]> s = new ArrayList<>();
-        s.add(Packets.ipv4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 56));
-        s.add(Packets.ipv4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 1392));
-        s.add(Packets.ipv6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 56));
-        s.add(Packets.ipv4("100.64.0.77", EstablishedPair.B_TUNNEL_V4, 8));
-        s.add(Packets.ipv4(EstablishedPair.A_TUNNEL_V4, "192.0.2.1", 8));
-        byte[] lying = Packets.ipv4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 8);
+        s.add(SamplePackets.udp4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 56));
+        s.add(SamplePackets.udp4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 1392));
+        s.add(SamplePackets.udp6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 56));
+        s.add(SamplePackets.udp4("100.64.0.77", EstablishedPair.B_TUNNEL_V4, 8));
+        s.add(SamplePackets.udp4(EstablishedPair.A_TUNNEL_V4, "192.0.2.1", 8));
+        byte[] lying = SamplePackets.udp4(EstablishedPair.A_TUNNEL_V4, EstablishedPair.B_TUNNEL_V4, 8);
         lying[2] = (byte) 0xff;
         s.add(lying);
-        byte[] shortV6 = Arrays.copyOf(Packets.ipv6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 0), 39);
+        byte[] shortV6 = Arrays.copyOf(SamplePackets.udp6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 0), 39);
         s.add(shortV6);
         s.add(new byte[] {0x45});
         s.add(new byte[] {0x00, 0x01});

@@ -9,6 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.cookie.CookieChecker;
 import io.cryptun.noise.cookie.CookieGenerator;
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.CookieReplyMessage;
 import io.cryptun.noise.wire.InitiationMessage;
@@ -191,8 +192,8 @@ class UdpReceiveFuzzTest {
     private static void checkRealTrafficFlows() {
         List<byte[]> got = new ArrayList<>();
         PAIR.net.onTun = (n, p) -> got.add(p.data());
-        byte[] toA = Packets.ipv4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 32);
-        byte[] toB = Packets.ipv6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 32);
+        byte[] toA = SamplePackets.udp4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 32);
+        byte[] toB = SamplePackets.udp6(EstablishedPair.A_TUNNEL_V6, EstablishedPair.B_TUNNEL_V6, 32);
         PAIR.b.sendIp(toA);
         PAIR.a.sendIp(toB);
         PAIR.net.pump();
@@ -288,9 +289,9 @@ class UdpReceiveFuzzTest {
         int len = plain.length;
         byte[] buf = new byte[TransportMessage.HEADER_SIZE + len + 16];
         System.arraycopy(plain, 0, buf, TransportMessage.HEADER_SIZE, len);
-        long counter = kp.sendCounter.getAndIncrement();
-        TransportMessage.writeHeader(buf, 0, kp.remoteIndex, counter);
-        PAIR.b.worker.cipher.seal(kp.sendKey, counter, buf, TransportMessage.HEADER_SIZE, len);
+        long counter = kp.nextSendCounter();
+        TransportMessage.writeHeader(buf, 0, kp.remoteIndex(), counter);
+        PAIR.b.worker.cipher.seal(kp.sendKey(), counter, buf, TransportMessage.HEADER_SIZE, len);
         return buf;
     }
 
@@ -320,7 +321,7 @@ class UdpReceiveFuzzTest {
 
     private static int liveIndex() {
         Keypair kp = PAIR.peerOfA().currentKeypair();
-        return kp == null ? 0 : kp.localIndex;
+        return kp == null ? 0 : kp.localIndex();
     }
 
     // ================================================================ seeds
@@ -349,9 +350,9 @@ class UdpReceiveFuzzTest {
         for (byte[] c : PAIR.aToB) {
             seeds.add(withMode(0, c));
         }
-        seeds.add(withMode(6, Packets.ipv4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 20)));
-        seeds.add(withMode(6, Packets.ipv6(EstablishedPair.B_TUNNEL_V6, EstablishedPair.A_TUNNEL_V6, 20)));
-        seeds.add(withMode(6, Packets.ipv4("100.64.0.9", EstablishedPair.A_TUNNEL_V4, 20)));
+        seeds.add(withMode(6, SamplePackets.udp4(EstablishedPair.B_TUNNEL_V4, EstablishedPair.A_TUNNEL_V4, 20)));
+        seeds.add(withMode(6, SamplePackets.udp6(EstablishedPair.B_TUNNEL_V6, EstablishedPair.A_TUNNEL_V6, 20)));
+        seeds.add(withMode(6, SamplePackets.udp4("100.64.0.9", EstablishedPair.A_TUNNEL_V4, 20)));
         seeds.add(withMode(6, new byte[0]));
         for (int i = 0; i < CAPTURES.size(); i++) {
             seeds.add(withMode(7, new byte[] {(byte) i, 0, 0, 1, 20, (byte) 0x80}));

@@ -20,7 +20,7 @@ class UnknownInitiatorsTest {
         Peer toB = a.device.addPeer(b.publicKey);
         toB.setEndpoint(b.address);
         a.device.allowedIps().insert(io.cryptun.noise.allowedips.IpPrefix.parse("10.0.0.2/32"), toB);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         assertEquals(0, b.device.peerCount());
         assertTrue(b.device.stats().dropsByReason().getOrDefault(DropReason.INVALID_HANDSHAKE, 0L) >= 1,
@@ -33,7 +33,7 @@ class UnknownInitiatorsTest {
         toB = a.device.addPeer(b.publicKey);
         toB.setEndpoint(b.address);
         a.device.allowedIps().insert(io.cryptun.noise.allowedips.IpPrefix.parse("10.0.0.2/32"), toB);
-        a.sendIp(Packets.ipv4("10.0.0.1", "10.0.0.2", 10));
+        a.sendIp(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 10));
         net.pump();
         net.clock.advance(UnknownInitiators.REMEMBER_NANOS + 1);
         assertFalse(b.device.initiatedBeforeItWasAPeer(a.publicKey), "forgotten after a while");

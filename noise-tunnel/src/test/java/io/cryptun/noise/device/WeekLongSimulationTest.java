@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.Bytes;
 import io.cryptun.noise.wire.MessageType;
 import io.cryptun.noise.wire.TransportMessage;
@@ -76,7 +77,7 @@ class WeekLongSimulationTest {
                 Keypair used = null;
                 for (Peer p : from.device.peers()) {
                     for (Keypair kp : new Keypair[] {p.current, p.previousKeypair(), p.next}) {
-                        if (kp != null && kp.remoteIndex == receiver) {
+                        if (kp != null && kp.remoteIndex() == receiver) {
                             used = kp;
                         }
                     }
@@ -84,8 +85,8 @@ class WeekLongSimulationTest {
                 if (used == null) {
                     violations.add(from + " sent on a keypair it does not hold, at " + now);
                 } else {
-                    if (now - used.createdAt >= Protocol.REJECT_AFTER_TIME) {
-                        violations.add(from + " sent on a keypair " + (now - used.createdAt) / 1e9 + " s old at " + now);
+                    if (now - used.createdAt() >= Protocol.REJECT_AFTER_TIME) {
+                        violations.add(from + " sent on a keypair " + (now - used.createdAt()) / 1e9 + " s old at " + now);
                     }
                     if (Protocol.counterAtOrPast(counter, Protocol.REJECT_AFTER_MESSAGES)) {
                         violations.add(from + " sent counter " + Long.toUnsignedString(counter));
@@ -134,7 +135,7 @@ class WeekLongSimulationTest {
                 TestNet.Node from = rnd.nextBoolean() ? a : b;
                 String src = from == a ? "10.0.0.1" : "10.0.0.2";
                 String dst = from == a ? "10.0.0.2" : "10.0.0.1";
-                byte[] packet = Packets.ipv4(src, dst, 8 + rnd.nextInt(1300));
+                byte[] packet = SamplePackets.udp4(src, dst, 8 + rnd.nextInt(1300));
                 Bytes.writeLongBE(packet, 28, nextId++);
                 from.sendIp(packet);
                 net.pump();
@@ -145,14 +146,14 @@ class WeekLongSimulationTest {
             // after 30 s of traffic the next packets in both directions arrive
             if (healthy && end - healthySince > seconds(30) && nextId > 1) {
                 healthyChecks++;
-                a.sendIp(withId(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), nextId++));
-                b.sendIp(withId(Packets.ipv4("10.0.0.2", "10.0.0.1", 20), nextId++));
+                a.sendIp(withId(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), nextId++));
+                b.sendIp(withId(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20), nextId++));
                 net.runFor(seconds(30));
                 long before = deliveredCount[0];
                 long idA = nextId++;
                 long idB = nextId++;
-                a.sendIp(withId(Packets.ipv4("10.0.0.1", "10.0.0.2", 20), idA));
-                b.sendIp(withId(Packets.ipv4("10.0.0.2", "10.0.0.1", 20), idB));
+                a.sendIp(withId(SamplePackets.udp4("10.0.0.1", "10.0.0.2", 20), idA));
+                b.sendIp(withId(SamplePackets.udp4("10.0.0.2", "10.0.0.1", 20), idB));
                 net.runFor(seconds(10));
                 if (!delivered.contains(idA) || !delivered.contains(idB)) {
                     violations.add("healthy network but traffic did not flow at " + net.clock.nanoTime() / 1e9
@@ -202,7 +203,7 @@ class WeekLongSimulationTest {
                     if (kp != null) {
                         held.add(kp);
                         if (seen.put(kp, Boolean.TRUE) == null) {
-                            lastSession.merge(p, kp.createdAt, Math::max);
+                            lastSession.merge(p, kp.createdAt(), Math::max);
                         }
                     }
                 }

@@ -79,7 +79,7 @@ public final class Bmx7JsonDirectory {
             return o;
         });
         NodeId self = readOne("status", statusFile, unreadable, text -> {
-            Map<String, Object> st = JsonAccess.object(Json.parseObject(text).get("status"), "status");
+            Map<String, Object> st = JsonAccess.object(JsonReader.parseObject(text).get("status"), "status");
             return NodeId.parse(JsonAccess.text(st, "nodeId"));
         });
         Bmx7Options parameters = readOne("parameters", parametersFile, unreadable, Bmx7Options::parse);

@@ -31,7 +31,7 @@ public record Bmx7Options(Map<String, List<Instance>> instances) {
     }
 
     public static Bmx7Options parse(String json) {
-        Map<String, Object> root = Json.parseObject(json);
+        Map<String, Object> root = JsonReader.parseObject(json);
         Map<String, List<Instance>> map = new LinkedHashMap<>();
         for (Object o : JsonAccess.list(root.get("OPTIONS"), "OPTIONS")) {
             Map<String, Object> opt = JsonAccess.object(o, "option");

@@ -30,7 +30,7 @@ public final class JsonDescriptions {
      * @throws IllegalArgumentException for truncated or inconsistent content
      */
     public static Bmx7Description parse(NodeId fileNodeId, String json) {
-        Map<String, Object> root = Json.parseObject(json);
+        Map<String, Object> root = JsonReader.parseObject(json);
         String descSha = JsonAccess.textOrNull(root, "descSha");
         List<Object> extensions = JsonAccess.list(root.get("extensions"), "extensions");
         long descSqn = -1;

@@ -37,12 +37,12 @@ public record Originator(NodeId nodeId, String name, Inet6Address primaryIp, lon
 
     /** Parses an {@code originators/<NODEID>} json file. */
     public static Originator fromJsonText(String json) {
-        return fromJson(Json.parseObject(json));
+        return fromJson(JsonReader.parseObject(json));
     }
 
     /** The rows of {@code jshow=originators}. */
     public static List<Originator> fromJshow(String json) {
-        Map<String, Object> root = Json.parseObject(json);
+        Map<String, Object> root = JsonReader.parseObject(json);
         List<Originator> out = new ArrayList<>();
         for (Object o : JsonAccess.list(root.get("originators"), "originators")) {
             out.add(fromJson(JsonAccess.object(o, "originator")));

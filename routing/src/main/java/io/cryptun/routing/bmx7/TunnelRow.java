@@ -41,7 +41,7 @@ public record TunnelRow(String tunOut, IpPrefix searchNet, int minPrefixLen, int
 
     /** The rows of {@code jshow=tunnels}. */
     public static List<TunnelRow> fromJshow(String json) {
-        Map<String, Object> root = Json.parseObject(json);
+        Map<String, Object> root = JsonReader.parseObject(json);
         List<TunnelRow> out = new ArrayList<>();
         for (Object o : JsonAccess.list(root.get("tunnels"), "tunnels")) {
             Map<String, Object> m = JsonAccess.object(o, "tunnel");

@@ -36,7 +36,7 @@ class Bmx7ParsersFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void json(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
-        refusedOr(() -> Json.parse(text));
+        refusedOr(() -> JsonReader.parse(text));
         refusedOr(() -> Bmx7Options.parse(text));
         refusedOr(() -> Originator.fromJshow(text));
         refusedOr(() -> Originator.fromJsonText(text));
@@ -100,9 +100,9 @@ class Bmx7ParsersFuzzTest {
     @Test
     void deepNestingIsRefusedNotAStackOverflow() {
         String deep = "[".repeat(100_000) + "]".repeat(100_000);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JsonReader.parse(deep));
         assertTrue(e.getMessage().contains("nested too deeply"), e.getMessage());
-        assertEquals(List.of(List.of()), Json.parse("[[]]"));
+        assertEquals(List.of(List.of()), JsonReader.parse("[[]]"));
     }
 
     interface Parse<T> {

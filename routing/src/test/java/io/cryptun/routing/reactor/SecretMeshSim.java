@@ -7,6 +7,7 @@ import io.cryptun.noise.device.Clock;
 import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.PacketSink;
 import io.cryptun.noise.device.Protocol;
+import io.cryptun.noise.device.SamplePackets;
 import io.cryptun.noise.device.Worker;
 import io.cryptun.routing.NodeId;
 import io.cryptun.routing.mesh.PlannedPeer;
@@ -169,7 +170,7 @@ final class SecretMeshSim {
 
         /** Sends one IPv4 packet from this node's address to {@code to}'s, as if read from its TUN device. */
         void send(Node to) {
-            byte[] packet = ipv4(address(), to.address(), 32);
+            byte[] packet = SamplePackets.udp4(address(), to.address(), 32);
             byte[] buf = new byte[Protocol.HEADROOM + packet.length + Protocol.TAILROOM];
             System.arraycopy(packet, 0, buf, Protocol.HEADROOM, packet.length);
             device.sendPacket(worker, buf, Protocol.HEADROOM, packet.length, this);
@@ -257,27 +258,5 @@ final class SecretMeshSim {
 
     static long seconds(double s) {
         return (long) (s * 1_000_000_000L);
-    }
-
-    static byte[] ipv4(String src, String dst, int payloadLength) {
-        byte[] p = new byte[20 + 8 + payloadLength];
-        p[0] = 0x45;
-        p[2] = (byte) (p.length >>> 8);
-        p[3] = (byte) p.length;
-        p[8] = 64;
-        p[9] = 17;
-        System.arraycopy(IpPrefix.parseNumericAddress(src), 0, p, 12, 4);
-        System.arraycopy(IpPrefix.parseNumericAddress(dst), 0, p, 16, 4);
-        int sum = 0;
-        for (int i = 0; i < 20; i += 2) {
-            sum += ((p[i] & 0xff) << 8) | (p[i + 1] & 0xff);
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        int ck = ~sum & 0xffff;
-        p[10] = (byte) (ck >>> 8);
-        p[11] = (byte) ck;
-        return p;
     }
 }

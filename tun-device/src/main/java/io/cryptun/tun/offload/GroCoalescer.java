@@ -264,96 +264,124 @@ public final class GroCoalescer {
             return false;
         }
         int version = (b[o] & 0xff) >>> 4;
-        boolean mergeable = true;
-        int l4;
+        pMergeable = true;
         int proto;
         if (version == 4) {
-            int ihl = (b[o] & 0xf) * 4;
-            if (ihl < 20 || ihl > n) {
-                return false;
-            }
-            int frag = u16(b, o + 6);
-            if ((frag & 0x1fff) != 0) {
-                return false;
-            }
-            if ((frag & 0x2000) != 0 || ihl != 20 || u16(b, o + 2) != n
-                    || !InternetChecksum.ipv4HeaderValid(b, o, ihl)) {
-                mergeable = false;
-            }
-            proto = b[o + 9] & 0xff;
-            l4 = ihl;
+            proto = parseIpv4(b, o, n);
         } else if (version == 6) {
-            if (n < 40) {
-                return false;
-            }
-            if (u16(b, o + 4) != n - 40) {
-                mergeable = false;
-            }
-            proto = b[o + 6] & 0xff;
-            l4 = 40;
-            // Extension headers rule out merging, but the ports behind them still identify the flow.
-            for (int hops = 0; proto != PROTO_TCP && proto != PROTO_UDP; hops++) {
-                if (hops == 8 || l4 + 8 > n) {
-                    return false;
-                }
-                mergeable = false;
-                if (proto == 44) { // fragment header
-                    if ((u16(b, o + l4 + 2) & 0xfff8) != 0) {
-                        return false;
-                    }
-                    proto = b[o + l4] & 0xff;
-                    l4 += 8;
-                } else if (proto == 0 || proto == 43 || proto == 60) {
-                    proto = b[o + l4] & 0xff;
-                    l4 += ((b[o + l4 + 1] & 0xff) + 1) * 8;
-                } else {
-                    return false;
-                }
-            }
+            proto = parseIpv6(b, o, n);
         } else {
             return false;
         }
         if (proto != PROTO_TCP && proto != PROTO_UDP) {
             return false;
         }
+        int l4 = pL4;
         if (l4 + 4 > n) {
             return false;
         }
         boolean tcp = proto == PROTO_TCP;
         pKind = version == 4 ? (tcp ? KIND_TCP4 : KIND_UDP4) : (tcp ? KIND_TCP6 : KIND_UDP6);
-        pL4 = l4;
         pHash = flowHash(b, o, version, l4, pKind);
         pPsh = false;
         pThLen = 0;
         pPayload = 0;
         if (n > MAX_PACKET) {
-            mergeable = false;
+            pMergeable = false;
         }
         if (tcp) {
-            if (l4 + 20 > n) {
-                mergeable = false;
-            } else {
-                int thLen = ((b[o + l4 + 12] & 0xff) >>> 4) * 4;
-                int flags = b[o + l4 + 13] & 0xff;
-                if (thLen < 20 || l4 + thLen >= n || (flags != TCP_ACK && flags != (TCP_ACK | TCP_PSH))) {
-                    mergeable = false; // also: no payload
-                } else {
-                    pThLen = thLen;
-                    pPayload = n - l4 - thLen;
-                    pSeq = u32(b, o + l4 + 4);
-                    pPsh = flags != TCP_ACK;
-                }
-            }
+            parseTcp(b, o, n, l4);
         } else {
-            if (!udpGro || l4 + 8 >= n || u16(b, o + l4 + 4) != n - l4 || u16(b, o + l4 + 6) == 0) {
-                mergeable = false;
+            parseUdp(b, o, n, l4);
+        }
+        return true;
+    }
+
+    /**
+     * The IPv4 header: the protocol after it, or -1 when the packet has no flow (bad header length, a
+     * non-first fragment). Sets pL4; clears pMergeable for a first fragment, options, a length that
+     * disagrees or a wrong header checksum.
+     */
+    private int parseIpv4(byte[] b, int o, int n) {
+        int ihl = (b[o] & 0xf) * 4;
+        if (ihl < 20 || ihl > n) {
+            return -1;
+        }
+        int frag = u16(b, o + 6);
+        if ((frag & 0x1fff) != 0) {
+            return -1;
+        }
+        if ((frag & 0x2000) != 0 || ihl != 20 || u16(b, o + 2) != n
+                || !InternetChecksum.ipv4HeaderValid(b, o, ihl)) {
+            pMergeable = false;
+        }
+        pL4 = ihl;
+        return b[o + 9] & 0xff;
+    }
+
+    /**
+     * The IPv6 header and extension headers: the transport protocol behind them, or -1 when the packet
+     * has no flow (truncated, a non-first fragment, a header this does not walk). Sets pL4; clears
+     * pMergeable for a payload length that disagrees or any extension header.
+     */
+    private int parseIpv6(byte[] b, int o, int n) {
+        if (n < 40) {
+            return -1;
+        }
+        if (u16(b, o + 4) != n - 40) {
+            pMergeable = false;
+        }
+        int proto = b[o + 6] & 0xff;
+        int l4 = 40;
+        // Extension headers rule out merging, but the ports behind them still identify the flow.
+        for (int hops = 0; proto != PROTO_TCP && proto != PROTO_UDP; hops++) {
+            if (hops == 8 || l4 + 8 > n) {
+                return -1;
+            }
+            pMergeable = false;
+            if (proto == 44) { // fragment header
+                if ((u16(b, o + l4 + 2) & 0xfff8) != 0) {
+                    return -1;
+                }
+                proto = b[o + l4] & 0xff;
+                l4 += 8;
+            } else if (proto == 0 || proto == 43 || proto == 60) {
+                proto = b[o + l4] & 0xff;
+                l4 += ((b[o + l4 + 1] & 0xff) + 1) * 8;
             } else {
-                pThLen = 8;
-                pPayload = n - l4 - 8;
+                return -1;
             }
         }
-        pMergeable = mergeable;
-        return true;
+        pL4 = l4;
+        return proto;
+    }
+
+    /** Sets pThLen, pPayload, pSeq and pPsh of a TCP segment that may merge (ACK, maybe PSH, a payload). */
+    private void parseTcp(byte[] b, int o, int n, int l4) {
+        if (l4 + 20 > n) {
+            pMergeable = false;
+            return;
+        }
+        int thLen = ((b[o + l4 + 12] & 0xff) >>> 4) * 4;
+        int flags = b[o + l4 + 13] & 0xff;
+        if (thLen < 20 || l4 + thLen >= n || (flags != TCP_ACK && flags != (TCP_ACK | TCP_PSH))) {
+            pMergeable = false; // also: no payload
+            return;
+        }
+        pThLen = thLen;
+        pPayload = n - l4 - thLen;
+        pSeq = u32(b, o + l4 + 4);
+        pPsh = flags != TCP_ACK;
+    }
+
+    /** Sets pThLen and pPayload of a UDP datagram that may merge (UDP GRO on, a payload, a checksum). */
+    private void parseUdp(byte[] b, int o, int n, int l4) {
+        if (!udpGro || l4 + 8 >= n || u16(b, o + l4 + 4) != n - l4 || u16(b, o + l4 + 6) == 0) {
+            pMergeable = false;
+            return;
+        }
+        pThLen = 8;
+        pPayload = n - l4 - 8;
     }
 
     private static int flowHash(byte[] b, int o, int version, int l4, byte kind) {

@@ -157,94 +157,13 @@ public final class GsoSplitter {
     private static int segment(byte[] in, int p, int len, int gsoType, int gsoSize, boolean needsCsum,
             int csumStart, int csumOffset, byte[][] out, int outOff, int[] outLens, int first)
             throws GsoSplitException {
-        int type = gsoType & ~VirtioNetHeader.GSO_ECN;
-        if (type != VirtioNetHeader.GSO_TCPV4 && type != VirtioNetHeader.GSO_TCPV6
-                && type != VirtioNetHeader.GSO_UDP_L4) {
-            if (type == VirtioNetHeader.GSO_NONE) {
-                throw error(GsoSplitException.Reason.MALFORMED, "gso_type has the ECN flag but no GSO type");
-            }
-            throw error(GsoSplitException.Reason.UNSUPPORTED, "unsupported virtio-net GSO type " + type);
-        }
+        int type = segmentationType(gsoType);
         boolean udp = type == VirtioNetHeader.GSO_UDP_L4;
-        if (udp && gsoType != type) {
-            throw error(GsoSplitException.Reason.MALFORMED, "the ECN flag only applies to TCP GSO types");
-        }
-
         int version = (in[p] & 0xff) >>> 4;
-        int iph;
-        int proto;
-        int addrOff;
-        int addrLen;
-        if (version == 4) {
-            if (len < 20) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "a " + len + "-byte packet is shorter than an IPv4 header");
-            }
-            iph = (in[p] & 0xf) * 4;
-            if (iph < 20) {
-                throw error(GsoSplitException.Reason.MALFORMED, "IPv4 header length " + iph + " is below 20");
-            }
-            if (iph > len) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "IPv4 header of " + iph + " bytes in a " + len
-                        + "-byte packet");
-            }
-            if (u16(in, p + 2) != len) {
-                throw error(GsoSplitException.Reason.MALFORMED, "IPv4 total length " + u16(in, p + 2) + " but "
-                        + len + " bytes were read");
-            }
-            if ((u16(in, p + 6) & 0x3fff) != 0) {
-                throw error(GsoSplitException.Reason.MALFORMED, "an IPv4 fragment cannot be a GSO packet");
-            }
-            proto = in[p + 9] & 0xff;
-            addrOff = 12;
-            addrLen = 4;
-        } else if (version == 6) {
-            if (len < 40) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "a " + len + "-byte packet is shorter than an IPv6 header");
-            }
-            iph = 40;
-            if (u16(in, p + 4) != len - 40) {
-                throw error(GsoSplitException.Reason.MALFORMED, "IPv6 payload length " + u16(in, p + 4) + " but "
-                        + (len - 40) + " bytes follow the header");
-            }
-            proto = in[p + 6] & 0xff;
-            addrOff = 8;
-            addrLen = 16;
-        } else {
-            throw error(GsoSplitException.Reason.MALFORMED, "IP version " + version + " in a GSO packet");
-        }
-        if ((type == VirtioNetHeader.GSO_TCPV4 && version != 4) || (type == VirtioNetHeader.GSO_TCPV6 && version != 6)) {
-            throw error(GsoSplitException.Reason.MALFORMED, "GSO type " + typeName(type) + " on an IPv" + version
-                    + " packet");
-        }
-        int wantProto = udp ? PROTO_UDP : PROTO_TCP;
-        if (proto != wantProto) {
-            if (version == 6 && isIpv6ExtensionHeader(proto)) {
-                throw error(GsoSplitException.Reason.UNSUPPORTED, "IPv6 extension header " + proto
-                        + " in a GSO packet");
-            }
-            throw error(GsoSplitException.Reason.MALFORMED, "GSO type " + typeName(type) + " on IP protocol " + proto);
-        }
-
-        int l4 = p + iph;
-        int thLen;
-        if (udp) {
-            thLen = 8;
-            if (iph + thLen > len) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "no room for a UDP header in a " + len + "-byte packet");
-            }
-        } else {
-            if (iph + 20 > len) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "no room for a TCP header in a " + len + "-byte packet");
-            }
-            thLen = ((in[l4 + 12] & 0xff) >>> 4) * 4;
-            if (thLen < 20) {
-                throw error(GsoSplitException.Reason.MALFORMED, "TCP data offset " + thLen + " is below 20");
-            }
-            if (iph + thLen > len) {
-                throw error(GsoSplitException.Reason.TRUNCATED, "TCP header of " + thLen + " bytes does not fit in a "
-                        + len + "-byte packet");
-            }
-        }
+        int iph = ipHeaderLength(in, p, len, version);
+        int proto = udp ? PROTO_UDP : PROTO_TCP;
+        checkIpFitsType(in, p, version, type, proto);
+        int thLen = udp ? udpHeaderLength(len, iph) : tcpHeaderLength(in, p + iph, len, iph);
         int csumField = udp ? UDP_CSUM_OFFSET : TCP_CSUM_OFFSET;
         if (needsCsum && (csumStart != iph || csumOffset != csumField)) {
             throw error(GsoSplitException.Reason.MALFORMED, "csum_start " + csumStart + "/csum_offset " + csumOffset
@@ -260,22 +179,12 @@ public final class GsoSplitter {
         if (out == null) {
             return segments;
         }
-        if (segments > out.length - first) {
-            throw error(GsoSplitException.Reason.TOO_MANY_SEGMENTS, "a " + len + "-byte packet with gso_size "
-                    + gsoSize + " splits into " + segments + " segments but only " + (out.length - first)
-                    + " buffers were given");
-        }
-        for (int i = 0; i < segments; i++) {
-            int need = hdrLen + Math.min(gsoSize, payload - i * gsoSize);
-            if (out[first + i].length - outOff < need) {
-                throw error(GsoSplitException.Reason.BUFFER_TOO_SMALL, "segment " + i + " needs " + need
-                        + " bytes, output buffer " + (first + i) + " has " + Math.max(0, out[first + i].length - outOff));
-            }
-        }
+        checkOutputFits(len, hdrLen, gsoSize, segments, out, outOff, first);
 
-        long addrSum = InternetChecksum.add(0, in, p + addrOff, 2 * addrLen) + wantProto;
-        int seq0 = udp ? 0 : u32(in, l4 + 4);
-        int tcpFlags = udp ? 0 : in[l4 + 13] & 0xff;
+        int addrLen = version == 4 ? 4 : 16;
+        long addrSum = InternetChecksum.add(0, in, p + (version == 4 ? 12 : 8), 2 * addrLen) + proto;
+        int seq0 = udp ? 0 : u32(in, p + iph + 4);
+        int tcpFlags = udp ? 0 : in[p + iph + 13] & 0xff;
         int id0 = version == 4 ? u16(in, p + 4) : 0;
         for (int i = 0; i < segments; i++) {
             byte[] o = out[first + i];
@@ -286,9 +195,7 @@ public final class GsoSplitter {
             System.arraycopy(in, p, o, q, hdrLen);
             System.arraycopy(in, p + dataAt, o, q + hdrLen, segLen);
             if (version == 4) {
-                putU16(o, q + 2, total);
-                putU16(o, q + 4, (id0 + i) & 0xffff);
-                InternetChecksum.setIpv4HeaderChecksum(o, q, iph);
+                putIpv4LengthAndId(o, q, iph, total, (id0 + i) & 0xffff);
             } else {
                 putU16(o, q + 4, total - iph);
             }
@@ -297,26 +204,152 @@ public final class GsoSplitter {
                 putU16(o, t + 4, thLen + segLen);
             } else {
                 putU32(o, t + 4, seq0 + i * gsoSize);
-                int f = tcpFlags;
-                if (i != segments - 1) {
-                    f &= ~(TCP_FIN | TCP_PSH);
-                }
-                if (i != 0) {
-                    f &= ~TCP_CWR;
-                }
-                o[t + 13] = (byte) f;
+                o[t + 13] = (byte) segmentTcpFlags(tcpFlags, i, segments);
             }
-            o[t + csumField] = 0;
-            o[t + csumField + 1] = 0;
-            int transportLen = total - iph;
-            int c = InternetChecksum.finish(InternetChecksum.add(addrSum + transportLen, o, t, transportLen));
-            if (udp && c == 0) {
-                c = 0xffff;
-            }
-            putU16(o, t + csumField, c);
+            putTransportChecksum(o, t, csumField, addrSum, total - iph, udp);
             outLens[first + i] = total;
         }
         return segments;
+    }
+
+    /** The GSO type without the ECN flag, if it is one this splitter cuts. */
+    private static int segmentationType(int gsoType) throws GsoSplitException {
+        int type = gsoType & ~VirtioNetHeader.GSO_ECN;
+        if (type != VirtioNetHeader.GSO_TCPV4 && type != VirtioNetHeader.GSO_TCPV6
+                && type != VirtioNetHeader.GSO_UDP_L4) {
+            if (type == VirtioNetHeader.GSO_NONE) {
+                throw error(GsoSplitException.Reason.MALFORMED, "gso_type has the ECN flag but no GSO type");
+            }
+            throw error(GsoSplitException.Reason.UNSUPPORTED, "unsupported virtio-net GSO type " + type);
+        }
+        if (type == VirtioNetHeader.GSO_UDP_L4 && gsoType != type) {
+            throw error(GsoSplitException.Reason.MALFORMED, "the ECN flag only applies to TCP GSO types");
+        }
+        return type;
+    }
+
+    /** The IP header's length, once the header is whole and agrees with the {@code len} bytes read. */
+    private static int ipHeaderLength(byte[] in, int p, int len, int version) throws GsoSplitException {
+        if (version == 4) {
+            if (len < 20) {
+                throw error(GsoSplitException.Reason.TRUNCATED, "a " + len + "-byte packet is shorter than an IPv4 header");
+            }
+            int iph = (in[p] & 0xf) * 4;
+            if (iph < 20) {
+                throw error(GsoSplitException.Reason.MALFORMED, "IPv4 header length " + iph + " is below 20");
+            }
+            if (iph > len) {
+                throw error(GsoSplitException.Reason.TRUNCATED, "IPv4 header of " + iph + " bytes in a " + len
+                        + "-byte packet");
+            }
+            if (u16(in, p + 2) != len) {
+                throw error(GsoSplitException.Reason.MALFORMED, "IPv4 total length " + u16(in, p + 2) + " but "
+                        + len + " bytes were read");
+            }
+            if ((u16(in, p + 6) & 0x3fff) != 0) {
+                throw error(GsoSplitException.Reason.MALFORMED, "an IPv4 fragment cannot be a GSO packet");
+            }
+            return iph;
+        }
+        if (version == 6) {
+            if (len < 40) {
+                throw error(GsoSplitException.Reason.TRUNCATED, "a " + len + "-byte packet is shorter than an IPv6 header");
+            }
+            if (u16(in, p + 4) != len - 40) {
+                throw error(GsoSplitException.Reason.MALFORMED, "IPv6 payload length " + u16(in, p + 4) + " but "
+                        + (len - 40) + " bytes follow the header");
+            }
+            return 40;
+        }
+        throw error(GsoSplitException.Reason.MALFORMED, "IP version " + version + " in a GSO packet");
+    }
+
+    /** The IP version and the protocol after the IP header must be those of the GSO type. */
+    private static void checkIpFitsType(byte[] in, int p, int version, int type, int wantProto)
+            throws GsoSplitException {
+        if ((type == VirtioNetHeader.GSO_TCPV4 && version != 4) || (type == VirtioNetHeader.GSO_TCPV6 && version != 6)) {
+            throw error(GsoSplitException.Reason.MALFORMED, "GSO type " + typeName(type) + " on an IPv" + version
+                    + " packet");
+        }
+        int proto = version == 4 ? in[p + 9] & 0xff : in[p + 6] & 0xff;
+        if (proto != wantProto) {
+            if (version == 6 && isIpv6ExtensionHeader(proto)) {
+                throw error(GsoSplitException.Reason.UNSUPPORTED, "IPv6 extension header " + proto
+                        + " in a GSO packet");
+            }
+            throw error(GsoSplitException.Reason.MALFORMED, "GSO type " + typeName(type) + " on IP protocol " + proto);
+        }
+    }
+
+    private static int udpHeaderLength(int len, int iph) throws GsoSplitException {
+        if (iph + 8 > len) {
+            throw error(GsoSplitException.Reason.TRUNCATED, "no room for a UDP header in a " + len + "-byte packet");
+        }
+        return 8;
+    }
+
+    /** The TCP header's length from its data offset ({@code l4} is where it starts), once it fits the packet. */
+    private static int tcpHeaderLength(byte[] in, int l4, int len, int iph) throws GsoSplitException {
+        if (iph + 20 > len) {
+            throw error(GsoSplitException.Reason.TRUNCATED, "no room for a TCP header in a " + len + "-byte packet");
+        }
+        int thLen = ((in[l4 + 12] & 0xff) >>> 4) * 4;
+        if (thLen < 20) {
+            throw error(GsoSplitException.Reason.MALFORMED, "TCP data offset " + thLen + " is below 20");
+        }
+        if (iph + thLen > len) {
+            throw error(GsoSplitException.Reason.TRUNCATED, "TCP header of " + thLen + " bytes does not fit in a "
+                    + len + "-byte packet");
+        }
+        return thLen;
+    }
+
+    /** Every segment has a buffer from {@code out[first]} on, and every buffer room for its segment. */
+    private static void checkOutputFits(int len, int hdrLen, int gsoSize, int segments, byte[][] out, int outOff,
+            int first) throws GsoSplitException {
+        if (segments > out.length - first) {
+            throw error(GsoSplitException.Reason.TOO_MANY_SEGMENTS, "a " + len + "-byte packet with gso_size "
+                    + gsoSize + " splits into " + segments + " segments but only " + (out.length - first)
+                    + " buffers were given");
+        }
+        int payload = len - hdrLen;
+        for (int i = 0; i < segments; i++) {
+            int need = hdrLen + Math.min(gsoSize, payload - i * gsoSize);
+            if (out[first + i].length - outOff < need) {
+                throw error(GsoSplitException.Reason.BUFFER_TOO_SMALL, "segment " + i + " needs " + need
+                        + " bytes, output buffer " + (first + i) + " has " + Math.max(0, out[first + i].length - outOff));
+            }
+        }
+    }
+
+    private static void putIpv4LengthAndId(byte[] o, int q, int iph, int total, int id) {
+        putU16(o, q + 2, total);
+        putU16(o, q + 4, id);
+        InternetChecksum.setIpv4HeaderChecksum(o, q, iph);
+    }
+
+    /** FIN and PSH stay on the last segment only, CWR on the first only. */
+    private static int segmentTcpFlags(int tcpFlags, int i, int segments) {
+        int f = tcpFlags;
+        if (i != segments - 1) {
+            f &= ~(TCP_FIN | TCP_PSH);
+        }
+        if (i != 0) {
+            f &= ~TCP_CWR;
+        }
+        return f;
+    }
+
+    /** The full transport checksum, pseudo-header ({@code addrSum}: addresses and protocol) included. */
+    private static void putTransportChecksum(byte[] o, int t, int csumField, long addrSum, int transportLen,
+            boolean udp) {
+        o[t + csumField] = 0;
+        o[t + csumField + 1] = 0;
+        int c = InternetChecksum.finish(InternetChecksum.add(addrSum + transportLen, o, t, transportLen));
+        if (udp && c == 0) {
+            c = 0xffff; // RFC 768: a computed 0 is sent as all ones, 0 means "no checksum"
+        }
+        putU16(o, t + csumField, c);
     }
 
     private static boolean isIpv6ExtensionHeader(int nextHeader) {

@@ -5,7 +5,7 @@ import io.cryptun.routing.NodeId;
 import io.cryptun.routing.bmx7.Bmx7Configuration;
 import io.cryptun.routing.bmx7.Bmx7Numbers;
 import io.cryptun.routing.bmx7.Bmx7Options;
-import io.cryptun.routing.bmx7.Json;
+import io.cryptun.routing.bmx7.JsonReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -172,7 +172,7 @@ public final class StandInNode {
 
     private static Map<String, Object> template(String file) {
         // the parser's maps are read-only: a modifiable copy
-        return deepCopy(Json.parseObject(FixtureFiles.text(file)));
+        return deepCopy(JsonReader.parseObject(FixtureFiles.text(file)));
     }
 
     @SuppressWarnings("unchecked")

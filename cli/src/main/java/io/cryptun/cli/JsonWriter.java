@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Writes maps, lists, strings, numbers and booleans as JSON (enough for `cryptun show --json`). */
-public final class Json {
-    private Json() {
+public final class JsonWriter {
+    private JsonWriter() {
     }
 
     public static String write(Object value) {

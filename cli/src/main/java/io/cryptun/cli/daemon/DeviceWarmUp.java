@@ -1,9 +1,18 @@
-package io.cryptun.noise.device;
+package io.cryptun.cli.daemon;
 
 import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.crypto.X25519Keys;
+import io.cryptun.noise.device.Clock;
+import io.cryptun.noise.device.Device;
+import io.cryptun.noise.device.EventLog;
+import io.cryptun.noise.device.PacketSink;
+import io.cryptun.noise.device.Peer;
+import io.cryptun.noise.device.Protocol;
+import io.cryptun.noise.device.SamplePackets;
+import io.cryptun.noise.device.Stats;
+import io.cryptun.noise.device.Worker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -19,7 +28,8 @@ import java.util.Arrays;
  *
  * <p>The devices have their own clock, which jumps past REJECT_AFTER_TIME between rounds so that
  * every round needs a new handshake, and a silent event log; their keys are zeroed at the end.
- * Nothing here touches the network.
+ * Nothing here touches the network. It lives in the daemon, not in the sans-IO core: it reads the
+ * wall clock and needs nothing of the device but its public API.
  */
 public final class DeviceWarmUp {
     private static final InetSocketAddress ADDRESS_A = label(1);
@@ -51,14 +61,17 @@ public final class DeviceWarmUp {
         Side b = new Side(ADDRESS_B, wire, clock, random, cipherBackend);
         a.connect(b, INNER_B, INNER6_B);
         b.connect(a, INNER_A, INNER6_A);
-        byte[] small = ipv4Packet(INNER_A, INNER_B, 84);
-        byte[] large = ipv4Packet(INNER_A, INNER_B, 1420);
-        byte[] smallBack = ipv4Packet(INNER_B, INNER_A, 84);
-        byte[] largeBack = ipv4Packet(INNER_B, INNER_A, 1420);
-        byte[] small6 = ipv6Packet(INNER6_A, INNER6_B, 104);
-        byte[] small6Back = ipv6Packet(INNER6_B, INNER6_A, 104);
-        byte[] noRoute = ipv4Packet(INNER_A, NOWHERE, 60);
-        byte[] mld = ipv6Packet(INNER6_A, MLD_GROUP, 96);
+        // sizes as a ping's (84 bytes) and the MTU's, whole packets
+        int small4 = 84 - SamplePackets.UDP4_HEADERS;
+        int large4 = Device.DEFAULT_MTU - SamplePackets.UDP4_HEADERS;
+        byte[] small = SamplePackets.udp4(INNER_A, INNER_B, small4);
+        byte[] large = SamplePackets.udp4(INNER_A, INNER_B, large4);
+        byte[] smallBack = SamplePackets.udp4(INNER_B, INNER_A, small4);
+        byte[] largeBack = SamplePackets.udp4(INNER_B, INNER_A, large4);
+        byte[] small6 = SamplePackets.udp6(INNER6_A, INNER6_B, 104 - SamplePackets.UDP6_HEADERS);
+        byte[] small6Back = SamplePackets.udp6(INNER6_B, INNER6_A, 104 - SamplePackets.UDP6_HEADERS);
+        byte[] noRoute = SamplePackets.udp4(INNER_A, NOWHERE, 60 - SamplePackets.UDP4_HEADERS);
+        byte[] mld = SamplePackets.udp6(INNER6_A, MLD_GROUP, 96 - SamplePackets.UDP6_HEADERS);
         try {
             for (int r = 0; r < rounds; r++) {
                 // the keys of the last round are past REJECT_AFTER_TIME: the first packet starts a handshake
@@ -243,33 +256,6 @@ public final class DeviceWarmUp {
             out[i] = d;
         }
         return out;
-    }
-
-    /** An IPv4 header with the right length and addresses, zeros after it (UDP protocol number). */
-    static byte[] ipv4Packet(byte[] src, byte[] dst, int length) {
-        byte[] p = new byte[length];
-        p[0] = 0x45;
-        p[2] = (byte) (length >>> 8);
-        p[3] = (byte) length;
-        p[8] = 64;
-        p[9] = 17;
-        System.arraycopy(src, 0, p, 12, 4);
-        System.arraycopy(dst, 0, p, 16, 4);
-        return p;
-    }
-
-    /** An IPv6 header with the right payload length and addresses, zeros after it (UDP). */
-    static byte[] ipv6Packet(byte[] src, byte[] dst, int length) {
-        byte[] p = new byte[length];
-        p[0] = 0x60;
-        int payload = length - 40;
-        p[4] = (byte) (payload >>> 8);
-        p[5] = (byte) payload;
-        p[6] = 17;
-        p[7] = 64;
-        System.arraycopy(src, 0, p, 8, 16);
-        System.arraycopy(dst, 0, p, 24, 16);
-        return p;
     }
 
     /** fd00::n, a unique-local address (a label here, nothing is sent to it). */

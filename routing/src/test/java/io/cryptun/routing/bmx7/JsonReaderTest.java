@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class JsonTest {
+class JsonReaderTest {
 
     @Test
     void readsValuesAndEscapesAsBmx7WritesThem() {
-        Map<String, Object> o = Json.parseObject(
+        Map<String, Object> o = JsonReader.parseObject(
                 "{ \"a\": \"10.0.0.0\\/8\", \"n\": -12, \"d\": 1.5e3, \"t\": true, \"f\": false, \"z\": null,"
                         + " \"l\": [ 1, [ ], { } ], \"u\": \"\\u0041\\n\" }");
         assertEquals("10.0.0.0/8", o.get("a"));
@@ -36,7 +36,7 @@ class JsonTest {
     void everyCapturedJsonFileParses() throws Exception {
         try (Stream<Path> files = Files.walk(Fixtures.path("json"))) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
-                Object v = Json.parse(Files.readString(p));
+                Object v = JsonReader.parse(Files.readString(p));
                 assertTrue(v instanceof Map, p.toString());
             }
         }
@@ -47,13 +47,13 @@ class JsonTest {
         String full = Fixtures.text("json/descriptions/" + Fixtures.C);
         for (int cut : new int[] {0, 1, 10, full.length() / 2, full.length() - 2}) {
             String partial = full.substring(0, cut);
-            assertThrows(IllegalArgumentException.class, () -> Json.parse(partial), "cut at " + cut);
+            assertThrows(IllegalArgumentException.class, () -> JsonReader.parse(partial), "cut at " + cut);
         }
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("[".repeat(100_000)));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1} x"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":\"\u0001\"}"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":01x}"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("\"\\x\""));
-        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("[1]"));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("[".repeat(100_000)));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{\"a\":1} x"));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{\"a\":\"\u0001\"}"));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{\"a\":01x}"));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("\"\\x\""));
+        assertThrows(IllegalArgumentException.class, () -> JsonReader.parseObject("[1]"));
     }
 }

@@ -12,19 +12,19 @@ import java.util.Map;
  * when integral else {@code Double}, plus {@code String}, {@code Boolean} and {@code null}.
  * Nesting is bounded so hostile input cannot exhaust the stack.
  */
-public final class Json {
+public final class JsonReader {
     private static final int MAX_DEPTH = 64;
 
     private final String text;
     private int pos;
 
-    private Json(String text) {
+    private JsonReader(String text) {
         this.text = text;
     }
 
     /** @throws IllegalArgumentException with the offset of the first error (truncated files included) */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        JsonReader p = new JsonReader(text);
         p.skipWhitespace();
         Object v = p.value(0);
         p.skipWhitespace();

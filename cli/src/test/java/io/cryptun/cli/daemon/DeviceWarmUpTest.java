@@ -1,4 +1,4 @@
-package io.cryptun.noise.device;
+package io.cryptun.cli.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
