@@ -244,22 +244,19 @@ public final class TunDevice implements Closeable {
         if (bufs.length == 0 || lengths.length < bufs.length) {
             throw new IllegalArgumentException("need at least one buffer and as many lengths as buffers");
         }
-        if (!bufs[0].isDirect()) {
-            return readBatchIntoHeap(bufs, lengths);
-        }
         // one guard entry for the whole burst: the descriptor stays valid until the last read of it
         if (!guard.enter()) {
             return -1;
         }
         try {
-            int first = readDirect(bufs[0], true);
+            int first = readInGuard(bufs[0], true);
             if (first < 0) {
                 return -1;
             }
             lengths[0] = first;
             int count = 1;
             while (count < bufs.length) {
-                int n = bufs[count].isDirect() ? readDirect(bufs[count], false) : readIntoHeap(bufs[count], false);
+                int n = readInGuard(bufs[count], false);
                 if (n <= 0) {
                     break;
                 }
@@ -271,21 +268,9 @@ public final class TunDevice implements Closeable {
         }
     }
 
-    private int readBatchIntoHeap(ByteBuffer[] bufs, int[] lengths) throws TunException {
-        int first = readPacket(bufs[0], true);
-        if (first < 0) {
-            return -1;
-        }
-        lengths[0] = first;
-        int count = 1;
-        while (count < bufs.length) {
-            int n = readPacket(bufs[count], false);
-            if (n <= 0) {
-                break;
-            }
-            lengths[count++] = n;
-        }
-        return count;
+    /** A direct buffer is read into at its address; a heap buffer through the per-thread scratch buffer. */
+    private int readInGuard(ByteBuffer dst, boolean wait) throws TunException {
+        return dst.isDirect() ? readDirect(dst, wait) : readIntoHeap(dst, wait);
     }
 
     /**
