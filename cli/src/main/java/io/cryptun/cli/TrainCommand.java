@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
  * {@code cryptun train}: the training run the launcher records the JDK's ahead-of-time cache from
  * (JDK 25: {@code -XX:AOTCacheOutput}), so a daemon starts with the classes of its packet path
  * already loaded and linked and their method profiles known. It runs a daemon's start-up warm-up
- * ({@link StartupWarmUp}: in-memory handshakes and packets, UDP on loopback), longer, and the TUN
+ * ({@link StartupWarmUp}: in-memory handshakes and packets, UDP on loopback), longer, with packets
+ * through two throwaway daemons over loopback (the whole packet path's classes), and the TUN
  * library's calls (the driver's feature query, which needs no privilege); it creates no device.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -20,12 +21,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--handshakes", hidden = true, defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
     int handshakes;
 
+    @Option(names = "--packets", hidden = true, defaultValue = "20000",
+            description = "packets through two throwaway daemons over loopback (default: ${DEFAULT-VALUE})")
+    int packets;
+
     @Option(names = "--crypto", hidden = true, defaultValue = "auto", description = "ChaCha20-Poly1305 backend (default: ${DEFAULT-VALUE})")
     String crypto;
 
     @Override
     public Integer call() {
-        int datagrams = StartupWarmUp.runAll(handshakes, crypto);
+        int datagrams = StartupWarmUp.runAll(handshakes, packets, crypto);
         String tun;
         try {
             tun = TunDevice.kernelFeatures().toString();
@@ -33,7 +38,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             tun = "unavailable (" + e.getMessage() + ")";
         }
         System.err.println("trained: " + handshakes + " handshakes in memory, " + datagrams
-                + " loopback datagrams; TUN features " + tun);
+                + " packets over loopback; TUN features " + tun);
         return 0;
     }
 }

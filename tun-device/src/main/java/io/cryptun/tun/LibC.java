@@ -24,6 +24,8 @@ interface LibC extends Library {
 
     int eventfd(int initval, int flags) throws LastErrorException;
 
+    int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
+
     int bind(int fd, com.sun.jna.Pointer addr, int addrlen) throws LastErrorException;
 
     String strerror(int errnum);

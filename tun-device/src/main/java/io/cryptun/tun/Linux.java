@@ -13,11 +13,13 @@ final class Linux {
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
 
+    static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOCK_RAW = 3;
+    static final int SOCK_SEQPACKET = 5;
     static final int SOCK_NONBLOCK = 0x800;
     static final int AF_NETLINK = 16;
     static final int NETLINK_ROUTE = 0;

@@ -133,6 +133,40 @@ public final class TunDevice implements Closeable {
         }
     }
 
+    /**
+     * Two connected stand-ins for a TUN device, made of a {@code SOCK_SEQPACKET} socket pair instead of
+     * {@code /dev/net/tun}: a packet written to one is read whole from the other, with the same calls, the same
+     * non-blocking reads, poll and close as a TUN device, and no interface, privilege or namespace. One end is
+     * handed to code that runs a TUN device (a daemon's warm-up runs its real packet path on it); the other plays
+     * the kernel, writing the packets an application would route to the interface and reading what is delivered.
+     * With {@code options.vnetHeader()} both ends speak virtio-net headers and report {@code offloads} as active.
+     * Interface control calls ({@link #mtu()}, {@link #isUp()} ...) fail: there is no interface.
+     */
+    public static TunDevice[] socketPair(String label, TunOptions options, Set<TunOffload> offloads) throws TunException {
+        Objects.requireNonNull(options, "options");
+        int[] sv = {-1, -1};
+        int[] wake = {-1, -1};
+        try {
+            LibC.INSTANCE.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0, sv);
+            wake[0] = LibC.INSTANCE.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
+            wake[1] = LibC.INSTANCE.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
+        } catch (LastErrorException e) {
+            for (int fd : new int[] {sv[0], sv[1], wake[0], wake[1]}) {
+                closeQuietly(fd);
+            }
+            throw new TunException("socket pair for " + label + " failed: " + TunErrors.describe(e.getErrorCode()),
+                    e.getErrorCode());
+        }
+        TunDevice[] pair = new TunDevice[2];
+        for (int i = 0; i < 2; i++) {
+            pair[i] = new TunDevice(label + (i == 0 ? " (device)" : " (kernel)"), options, sv[i], wake[i], -1);
+            if (options.vnetHeader() && !offloads.isEmpty()) {
+                pair[i].activeOffloads = Set.copyOf(java.util.EnumSet.copyOf(offloads));
+            }
+        }
+        return pair;
+    }
+
     private static int openControlSocket(String name) throws TunException {
         try {
             return LibC.INSTANCE.socket(Linux.AF_INET, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0);

@@ -61,9 +61,8 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     private final GsoSplitter splitter = new GsoSplitter();
     private final StartupWarmUp warmUp;
 
-    private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, int warmUpHandshakes) {
-        // started before the sockets and threads below, so it overlaps their set-up
-        this.warmUp = StartupWarmUp.forInterface(warmUpHandshakes, cipherBackend);
+    private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, StartupWarmUp warmUp) {
+        this.warmUp = warmUp;
         this.device = device;
         this.tun = tun;
         this.vnet = tun.options().vnetHeader();
@@ -78,6 +77,20 @@ public final class Daemon implements AutoCloseable, UapiTarget {
 
     /** As {@link #start(TunDevice, int, Log, String)}, with a start-up warm-up of that many handshakes (0: none). */
     public static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend, int warmUpHandshakes)
+            throws BindException {
+        // started before the sockets and threads below, so it overlaps their set-up
+        return start(tun, listenPort, log, cipherBackend, StartupWarmUp.forInterface(warmUpHandshakes, cipherBackend));
+    }
+
+    /**
+     * A daemon of the start-up warm-up itself ({@link PairWarmUp}): the same threads and packet path,
+     * no warm-up of its own and no claim on the one an interface about to start will wait for.
+     */
+    static Daemon startForWarmUp(TunDevice tun, Log log, String cipherBackend) throws BindException {
+        return start(tun, 0, log, cipherBackend, StartupWarmUp.begin(0, cipherBackend));
+    }
+
+    private static Daemon start(TunDevice tun, int listenPort, Log log, String cipherBackend, StartupWarmUp warmUp)
             throws BindException {
         Device.Builder builder = Device.builder().eventLog(log).inlineHandshakes(true);
         String testRekey = System.getenv(TEST_REKEY_ENV);
@@ -97,7 +110,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         } catch (IOException e) {
             device.setUp(false);
         }
-        Daemon d = new Daemon(device, tun, log, cipherBackend, warmUpHandshakes);
+        Daemon d = new Daemon(device, tun, log, cipherBackend, warmUp);
         d.udp = UdpTransport.open(listenPort, d.newReceiver(), named("cryptun-udp"));
         d.startThreads();
         return d;
@@ -275,7 +288,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
             } else if (warmUp.failure() != null) {
                 log.verbose("warm-up failed (only the first handshakes are slower): " + warmUp.failure());
             } else if (warmUp.tookMillis() >= 0) {
-                log.verbose("warm-up took " + warmUp.tookMillis() + " ms");
+                log.verbose("warm-up took " + warmUp.tookMillis() + " ms (" + warmUp.partsTook() + ")");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

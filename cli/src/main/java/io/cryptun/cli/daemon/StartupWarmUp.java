@@ -23,13 +23,15 @@ public final class StartupWarmUp {
     private final String backend;
     private volatile Throwable failure;
     private volatile long tookNanos = -1;
+    /** How long its parts took, in ms: in memory, offloads, over loopback. */
+    private final long[] partMillis = new long[3];
 
     private StartupWarmUp(int handshakes, String backend) {
         this.backend = backend;
         this.thread = new Thread(() -> {
             long t0 = System.nanoTime();
             try {
-                runAll(handshakes, backend);
+                runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, partMillis);
             } catch (RuntimeException | LinkageError e) {
                 failure = e;
             }
@@ -44,20 +46,66 @@ public final class StartupWarmUp {
     }
 
     /**
+     * Packets through two throwaway daemons over loopback ({@link PairWarmUp}; {@code
+     * -Dcryptun.warmup.packets=N}). Off (0) in a daemon by default: 12,000 of them bring TCP's first two
+     * seconds from ~0.4 to ~0.6 of its steady rate but add ~0.8 s (and ~2 MB) to every start on two cores
+     * (benchmarks/README.md, cold start); {@code cryptun train} runs them, so the ahead-of-time
+     * cache holds the real packet path's classes.
+     */
+    public static final int DEFAULT_PAIR_PACKETS = Integer.getInteger("cryptun.warmup.packets", 0);
+
+    /**
      * What a warm-up runs, in this thread: {@code handshakes} in-memory handshakes with packets
-     * both ways, as many TCP super-packets split and merged again ({@link OffloadWarmUp}), then datagrams between two UDP sockets of the native transport on loopback (its
-     * send batching and receive path, and the buffer allocator's first use, which would otherwise
-     * fall on the first real packet). Returns the loopback datagrams that arrived (0 where loopback
-     * is down, as in a fresh namespace: the sending side was exercised all the same).
+     * both ways, as many TCP super-packets split and merged again ({@link OffloadWarmUp}), then
+     * {@link #DEFAULT_PAIR_PACKETS} packets end to end through two throwaway daemons on stand-in TUN
+     * devices ({@link PairWarmUp}), or, where that is 0 or cannot run, datagrams between two UDP
+     * sockets of the native transport on loopback (its send batching and receive path, and the
+     * buffer allocator's first use, which would otherwise fall on the first real packet). Returns
+     * the packets (or datagrams) that arrived over loopback (0 where loopback is down, as in a fresh
+     * namespace: the sending side was exercised all the same).
      */
     public static int runAll(int handshakes, String backend) {
+        return runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, new long[3]);
+    }
+
+    /** {@link #runAll(int, String)} with {@code pairPackets} through the daemon pair (0: none). */
+    public static int runAll(int handshakes, int pairPackets, String backend) {
+        return runAll(handshakes, pairPackets, backend, new long[3]);
+    }
+
+    /** As above, with how long each part took in {@code millis}: in memory, offloads, over loopback. */
+    static int runAll(int handshakes, int pairPackets, String backend, long[] millis) {
+        long t0 = System.nanoTime();
         DeviceWarmUp.run(handshakes, 16, backend);
+        long t1 = System.nanoTime();
+        millis[0] = (t1 - t0) / 1_000_000L;
         try {
             OffloadWarmUp.run(handshakes);
         } catch (java.io.IOException | io.cryptun.tun.offload.GsoSplitException e) {
             throw new IllegalStateException("offload warm-up: " + e.getMessage(), e);
         }
-        return Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true")) ? loopbackDatagrams(handshakes * 8) : 0;
+        long t2 = System.nanoTime();
+        millis[1] = (t2 - t1) / 1_000_000L;
+        try {
+            return Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"))
+                    ? overLoopback(handshakes, pairPackets, backend) : 0;
+        } finally {
+            millis[2] = (System.nanoTime() - t2) / 1_000_000L;
+        }
+    }
+
+    private static int overLoopback(int handshakes, int pairPackets, String backend) {
+        if (pairPackets > 0) {
+            try {
+                PairWarmUp.Result r = PairWarmUp.run(pairPackets, backend);
+                if (r.packetsDelivered() > 0) {
+                    return (int) Math.min(Integer.MAX_VALUE, r.packetsDelivered());
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // no socket pair or no UDP socket here: the plain loopback datagrams below, if they can
+            }
+        }
+        return loopbackDatagrams(handshakes * 8);
     }
 
     private static int loopbackDatagrams(int count) {
@@ -146,6 +194,11 @@ public final class StartupWarmUp {
         }
         thread.join(Math.max(1, maxMillis));
         return !thread.isAlive();
+    }
+
+    /** What its parts took, for the log. */
+    public String partsTook() {
+        return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms";
     }
 
     /** Why it stopped early, or null. */

@@ -14,8 +14,32 @@ class StartupWarmUpTest {
     /** It carries datagrams through the native UDP transport on loopback, not only handshakes in memory. */
     @Test
     void theWarmUpCarriesLoopbackDatagrams() {
-        int received = StartupWarmUp.runAll(4, "auto");
+        int received = StartupWarmUp.runAll(4, 0, "auto");
         assertTrue(received > 0 && received <= 32, "loopback datagrams received: " + received);
+    }
+
+    /** With packets for the daemon pair, those go through two real daemons over loopback instead. */
+    @Test
+    void theWarmUpCanCarryPacketsThroughADaemonPair() {
+        int received = StartupWarmUp.runAll(4, 500, "auto");
+        assertTrue(received >= 500 * 95 / 100 && received < 500 + 64, "packets received over loopback: " + received);
+    }
+
+    /**
+     * The end-to-end part runs a daemon's whole packet path: every packet written into A's device
+     * is handshaken, sealed, sent, opened and written out of B's, small ones and TCP super-packets,
+     * and the receiving side merges segments back (fewer reads than packets) as it does for TCP.
+     */
+    @Test
+    void theDaemonPairDeliversEveryPacketThroughTheRealPath() throws Exception {
+        PairWarmUp.Result r = PairWarmUp.run(600, "auto");
+        assertTrue(r.packetsWritten() >= 600, r.toString());
+        // all of them, but a last burst still on its way when the run stops waiting (a slow CI host)
+        assertTrue(r.packetsDelivered() >= r.packetsWritten() * 95 / 100
+                && r.packetsDelivered() <= r.packetsWritten(), r.toString());
+        // 600 packets hold at least three TCP super-packets of 44 segments (one in every 8 bursts of
+        // 16): each comes out merged again, one read instead of 44
+        assertTrue(r.readsDelivered() <= r.packetsDelivered() - 3 * 43, r.toString());
     }
 
     /**

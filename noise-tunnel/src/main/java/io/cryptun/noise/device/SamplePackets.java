@@ -17,6 +17,7 @@ public final class SamplePackets {
     public static final int UDP6_HEADERS = InnerPacket.IPV6_HEADER + 8;
     private static final int SOURCE_PORT = 40000;
     private static final int DESTINATION_PORT = 5201;
+    private static final int ICMP = 1;
     private static final int UDP = 17;
     private static final int HOP_LIMIT = 64;
 
@@ -39,6 +40,25 @@ public final class SamplePackets {
         System.arraycopy(dst, 0, p, InnerPacket.IPV4_DST, 4);
         Bytes.writeShortBE(p, 10, ipv4HeaderChecksum(p));
         writeUdpHeaderAndPayload(p, InnerPacket.IPV4_HEADER);
+        return p;
+    }
+
+    /**
+     * An IPv4 ICMP echo request (what ping sends) from {@code src} to {@code dst} with {@code dataLength} bytes
+     * of data; its IP header checksum is right, its ICMP checksum is left 0 (nothing on a tunnel's path reads it).
+     */
+    public static byte[] icmp4Echo(byte[] src, byte[] dst, int dataLength) {
+        // ICMP's echo header is 8 bytes, as UDP's: the same layout with another protocol and header
+        byte[] p = udp4(src, dst, dataLength);
+        p[9] = ICMP;
+        Bytes.writeShortBE(p, 10, 0);
+        Bytes.writeShortBE(p, 10, ipv4HeaderChecksum(p));
+        int icmp = InnerPacket.IPV4_HEADER;
+        p[icmp] = 8;
+        p[icmp + 1] = 0;
+        Bytes.writeShortBE(p, icmp + 2, 0);
+        Bytes.writeShortBE(p, icmp + 4, 0x4321);
+        Bytes.writeShortBE(p, icmp + 6, 1);
         return p;
     }
 
