@@ -52,6 +52,8 @@ final class PairWarmUp {
     /** How long a burst may take to come out on the other side; the first includes the handshake. */
     private static final long FIRST_WAIT_MILLIS = 1000;
     private static final long BURST_WAIT_MILLIS = 50;
+    /** Bursts in a row that deliver nothing before the run gives up. */
+    private static final int MAX_EMPTY_BURSTS = 3;
 
     /** What a run did, for the test that keeps this honest. */
     record Result(long packetsWritten, long packetsDelivered, long readsDelivered) {
@@ -116,7 +118,8 @@ final class PairWarmUp {
         device.setUp(true);
     }
 
-    private static Result exchange(int packets, TunDevice kernelA, TunDevice kernelB) throws TunException {
+    /** Writes the packets into {@code kernelA}, burst by burst, and counts what comes out of {@code kernelB}. */
+    static Result exchange(int packets, TunDevice kernelA, TunDevice kernelB) throws TunException {
         byte[][] shapes = {
             withHeader(SamplePackets.icmp4Echo(INNER_A, INNER_B, 56)),
             withHeader(SamplePackets.udp4(INNER_A, INNER_B, 100)),
@@ -135,6 +138,7 @@ final class PairWarmUp {
         long delivered = 0;
         long reads = 0;
         long tcpSequence = 1;
+        int emptyBursts = 0;
         for (int burst = 0; written < packets; burst++) {
             int expected = 0;
             for (int i = 0; i < BURST; i++) {
@@ -175,8 +179,12 @@ final class PairWarmUp {
                 reads += n;
             }
             delivered += got;
-            if (burst == 0 && got == 0) {
-                break; // no handshake: loopback is down, or UDP is refused here
+            if (got > 0) {
+                emptyBursts = 0;
+            } else if (burst == 0 || ++emptyBursts == MAX_EMPTY_BURSTS) {
+                // no handshake (loopback down, UDP refused here), or the path stopped carrying:
+                // a warm-up never waits on it for long
+                break;
             }
         }
         return new Result(written, delivered, reads);
