@@ -6,18 +6,10 @@ import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.HandshakeQueue;
 import io.cryptun.noise.device.PacketSink;
-import io.cryptun.noise.device.Protocol;
 import io.cryptun.noise.device.Worker;
 import io.cryptun.tun.TunDevice;
-import io.cryptun.tun.TunOffload;
-import io.cryptun.tun.offload.GroCoalescer;
-import io.cryptun.tun.offload.GsoSplitException;
-import io.cryptun.tun.offload.GsoSplitter;
-import io.cryptun.tun.offload.VirtioNetHeader;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,15 +19,14 @@ import java.util.concurrent.locks.LockSupport;
  * The IO shell around the sans-IO {@link Device}: a TUN device, a UDP socket and four threads
  * (TUN reader, UDP event loop, handshake worker, timers), each with its own {@link Worker}, and a
  * fifth, where netlink can be opened, that follows the link's MTU and up/down state.
- * It holds no protocol logic of its own.
+ * It holds no protocol logic of its own. A packet's two paths have files of their own: the send
+ * path on the TUN reader ({@link TunReader}), the receive path on the event loop ({@link ReceivePath}).
  */
 public final class Daemon implements AutoCloseable, UapiTarget {
     /** Test-only: the initiator's rekey interval in seconds (5..120), for soak tests. */
     public static final String TEST_REKEY_ENV = "CRYPTUN_TEST_REKEY_AFTER_SECONDS";
     /** Handshakes the start-up warm-up runs through in memory ({@code -Dcryptun.warmup=N} sets it; 0: none). */
     public static final int DEFAULT_WARM_UP_HANDSHAKES = StartupWarmUp.DEFAULT_HANDSHAKES;
-    /** Bursts of packets per wake-up: the TUN device hands over what is ready, the socket sends it at once. */
-    private static final int TUN_BURST = 16;
     /** Only where netlink is not available. */
     private static final long LINK_POLL_NANOS = 1_000_000_000L;
     /** A bound on sleeping in case an unpark is missed; deadlines normally wake the thread themselves. */
@@ -56,16 +47,12 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     /** Link changes (MTU, up/down) as netlink tells them; null where it cannot, then the timer thread polls. */
     private io.cryptun.tun.LinkWatch linkWatch;
     private volatile int fwmark;
-    /** Whether the TUN device speaks virtio-net headers (offloads on). */
-    private final boolean vnet;
-    private final GsoSplitter splitter = new GsoSplitter();
     private final StartupWarmUp warmUp;
 
     private Daemon(Device device, TunDevice tun, Log log, String cipherBackend, StartupWarmUp warmUp) {
         this.warmUp = warmUp;
         this.device = device;
         this.tun = tun;
-        this.vnet = tun.options().vnetHeader();
         this.log = log;
         this.cipherBackend = cipherBackend;
     }
@@ -181,100 +168,16 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     private UdpTransport.Receiver newReceiver() {
-        Worker w = new Worker(TransportCipher.create(cipherBackend));
-        if (!vnet) {
-            PacketSink sink = new Sink();
-            return (buf, off, len, from) -> device.receive(w, buf, off, len, from, sink);
-        }
-        GroSink sink = new GroSink();
-        return new UdpTransport.Receiver() {
-            @Override
-            public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
-                device.receive(w, buf, off, len, from, sink);
-            }
-
-            @Override
-            public void onBurstEnd() {
-                sink.flush();
-            }
-        };
+        return ReceivePath.newReceiver(device, tun, cipherBackend, this::udp, log, this::isRunning);
     }
 
-    /**
-     * On the UDP event loop with offloads: decrypted packets of one read burst are kept (copied, as
-     * the receive buffer is reused) and written at the burst's end, the TCP segments of a flow merged
-     * into super-packets, so the kernel sees one write (and one big receive) per flow and burst.
-     */
-    private final class GroSink implements PacketSink {
-        private static final int BATCH = 128;
-        // UDP too when the device takes UDP segmentation (USO, Linux 6.2+): small-packet floods
-        // then cost one TUN write per burst as TCP does
-        private final GroCoalescer coalescer = new GroCoalescer(BATCH, tun.offloads().contains(TunOffload.USO4));
-        private final byte[][] pool = new byte[BATCH][];
-        private final GroCoalescer.TunWriter writer = (buf, off, len) -> tun.write(buf, off, len);
-
-        @Override
-        public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            return udp.send(to, buf, off, len);
-        }
-
-        @Override
-        public void writeTun(byte[] buf, int off, int len) {
-            if (coalescer.size() == BATCH) {
-                flush();
-            }
-            int slot = coalescer.size();
-            byte[] b = pool[slot];
-            if (b == null || b.length < VirtioNetHeader.SIZE + len) {
-                b = new byte[VirtioNetHeader.SIZE + Math.max(len, 2048)];
-                pool[slot] = b;
-            }
-            System.arraycopy(buf, off, b, VirtioNetHeader.SIZE, len);
-            coalescer.add(b, VirtioNetHeader.SIZE, len);
-        }
-
-        void flush() {
-            if (coalescer.size() == 0) {
-                return;
-            }
-            try {
-                coalescer.flush(writer);
-            } catch (IOException e) {
-                if (running) {
-                    log.verbose("TUN write failed: " + e.getMessage());
-                }
-            }
-        }
+    /** The socket in use now: a listen-port change swaps it. */
+    private UdpTransport udp() {
+        return udp;
     }
 
-    /** Sends through whatever socket is current, writes to the TUN device. */
-    private final class Sink implements PacketSink {
-        @Override
-        public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            return udp.send(to, buf, off, len);
-        }
-
-        @Override
-        public void writeTun(byte[] buf, int off, int len) {
-            writeTunPlain(buf, off, len);
-        }
-    }
-
-    /** One packet to the TUN device, with an empty virtio-net header in offload mode. */
-    private void writeTunPlain(byte[] buf, int off, int len) {
-        try {
-            if (vnet) {
-                byte[] b = new byte[VirtioNetHeader.SIZE + len];
-                System.arraycopy(buf, off, b, VirtioNetHeader.SIZE, len);
-                tun.write(b, 0, b.length);
-            } else {
-                tun.write(buf, off, len);
-            }
-        } catch (IOException e) {
-            if (running) {
-                log.verbose("TUN write failed: " + e.getMessage());
-            }
-        }
+    private boolean isRunning() {
+        return running;
     }
 
     /**
@@ -296,7 +199,8 @@ public final class Daemon implements AutoCloseable, UapiTarget {
     }
 
     private void startThreads() {
-        tunReader = named("cryptun-tun").newThread(this::readTun);
+        tunReader = named("cryptun-tun").newThread(
+                new TunReader(device, tun, cipherBackend, this::udp, log, this::isRunning, this::stopAsync));
         handshakeWorker = named("cryptun-handshake").newThread(this::processHandshakes);
         timerThread = named("cryptun-timers").newThread(this::runTimers);
         device.onTimerDeadlineChanged(() -> LockSupport.unpark(timerThread));
@@ -314,150 +218,9 @@ public final class Daemon implements AutoCloseable, UapiTarget {
         }
     }
 
-    /** Datagrams from one thread, handed to the UDP event loop once per burst (one sendmmsg). */
-    private final class BatchingSink implements PacketSink {
-        private UdpTransport.Batch batch;
-        private UdpTransport batchOf;
-
-        @Override
-        public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            UdpTransport current = udp;
-            if (batchOf != current) {
-                flush();
-                batch = current.newBatch();
-                batchOf = current;
-            }
-            return batch.add(to, buf, off, len);
-        }
-
-        @Override
-        public void writeTun(byte[] buf, int off, int len) {
-            writeTunPlain(buf, off, len);
-        }
-
-        void flush() {
-            if (batch != null) {
-                batch.flush();
-            }
-        }
-    }
-
-    private void readTun() {
-        Worker w = new Worker(TransportCipher.create(cipherBackend));
-        BatchingSink sink = new BatchingSink();
-        int room = vnet ? VirtioNetHeader.SIZE + Worker.MAX_PACKET : Worker.MAX_PACKET;
-        ByteBuffer[] bufs = new ByteBuffer[TUN_BURST];
-        int[] lengths = new int[TUN_BURST];
-        for (int i = 0; i < TUN_BURST; i++) {
-            bufs[i] = ByteBuffer.allocateDirect(room);
-        }
-        byte[] work = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
-        Segments segments = new Segments();
-        udp.warmAllocator();
-        while (running) {
-            int n;
-            try {
-                n = tun.readBatch(bufs, lengths);
-            } catch (IOException e) {
-                if (running) {
-                    if (java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", tun.name()))) {
-                        log.error("TUN read failed, stopping: " + e.getMessage());
-                    } else {
-                        log.info("TUN device " + tun.name() + " was removed, stopping");
-                    }
-                    stopAsync();
-                }
-                return;
-            }
-            if (n < 0) {
-                if (running) {
-                    log.info("TUN device " + tun.name() + " is gone, stopping");
-                    stopAsync();
-                }
-                return;
-            }
-            if (!device.isUp()) {
-                // the kernel hands out packets only on a link that is up: the poll has not seen it yet
-                device.setUp(true);
-            }
-            for (int i = 0; i < n; i++) {
-                ByteBuffer b = bufs[i];
-                b.flip();
-                try {
-                    if (vnet) {
-                        b.get(work, 0, lengths[i]);
-                        int count = segments.split(work, lengths[i]);
-                        for (int j = 0; j < count; j++) {
-                            device.sendPacket(w, segments.out[j], Protocol.HEADROOM, segments.lengths[j], sink);
-                        }
-                    } else {
-                        b.get(work, Protocol.HEADROOM, lengths[i]);
-                        device.sendPacket(w, work, Protocol.HEADROOM, lengths[i], sink);
-                    }
-                } catch (RuntimeException e) {
-                    log.error("dropped an outbound packet: " + e);
-                }
-                b.clear();
-            }
-            sink.flush();
-        }
-    }
-
-    /**
-     * The MTU-sized packets of one TUN read, each in its own buffer with room for the transport
-     * header before it and padding and tag after it, so the core seals them in place.
-     */
-    private final class Segments {
-        byte[][] out = new byte[64][];
-        int[] lengths = new int[64];
-        private int segmentRoom = 2048;
-
-        Segments() {
-            allocate(64, segmentRoom);
-        }
-
-        /** Splits {@code read} (header + packet); returns the packet count, 0 when it is dropped. */
-        int split(byte[] read, int len) {
-            for (int attempt = 0; attempt < 8; attempt++) {
-                try {
-                    return splitter.split(read, 0, len, out, Protocol.HEADROOM, lengths);
-                } catch (GsoSplitException e) {
-                    if (e.reason() != GsoSplitException.Reason.BUFFER_TOO_SMALL) {
-                        device.countMalformedOutbound();
-                        return 0;
-                    }
-                }
-                // more segments than buffers (a small MSS), or segments larger than the buffers: grow
-                int count;
-                try {
-                    count = splitter.packetCount(read, 0, len);
-                } catch (GsoSplitException e) {
-                    device.countMalformedOutbound();
-                    return 0;
-                }
-                if (count > out.length) {
-                    allocate(count, segmentRoom);
-                } else {
-                    allocate(out.length, Math.min(Worker.MAX_PACKET, 2 * segmentRoom));
-                }
-            }
-            device.countMalformedOutbound();
-            return 0;
-        }
-
-        private void allocate(int count, int room) {
-            segmentRoom = room;
-            out = new byte[count][];
-            lengths = new int[count];
-            for (int i = 0; i < count; i++) {
-                out[i] = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
-            }
-        }
-    }
-
     private void processHandshakes() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
-        PacketSink sink = new Sink();
+        PacketSink sink = new DaemonSink(this::udp, tun, log, this::isRunning);
         HandshakeQueue queue = device.handshakeQueue();
         while (running) {
             try {
@@ -481,7 +244,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
      */
     private void runTimers() {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
-        PacketSink sink = new Sink();
+        PacketSink sink = new DaemonSink(this::udp, tun, log, this::isRunning);
         long nextLinkPoll = 0;
         while (running) {
             try {
