@@ -49,8 +49,7 @@ public final class StartupWarmUp {
      * Packets through two throwaway daemons over loopback ({@link PairWarmUp}; {@code
      * -Dcryptun.warmup.packets=N}). Off (0) in a daemon by default: 12,000 of them bring TCP's first two
      * seconds from ~0.4 to ~0.6 of its steady rate but add ~0.8 s (and ~2 MB) to every start on two cores
-     * (benchmarks/README.md, cold start); {@code cryptun train} runs them, so the ahead-of-time
-     * cache holds the real packet path's classes.
+     * (benchmarks/README.md, cold start).
      */
     public static final int DEFAULT_PAIR_PACKETS = Integer.getInteger("cryptun.warmup.packets", 0);
 
