@@ -20,7 +20,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--handshakes", hidden = true, defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
     int handshakes;
 
-    // 0 by default: a cache trained on the daemon pair holds its classes too (~0.7 MB more idle
+    // 0 by default: a cache trained on the daemon pair holds its classes too (1-5 MB more idle
     // memory in every daemon), for no gain measured where a daemon does not run the pair itself
     @Option(names = "--packets", hidden = true, defaultValue = "0",
             description = "packets through two throwaway daemons over loopback (default: ${DEFAULT-VALUE})")

@@ -33,7 +33,7 @@ import java.util.EnumSet;
  * daemons (benchmarks/README.md, cold start): the first pings ran at 1.4-1.8 ms each for seconds,
  * 0.6 ms (wireguard-go's) once 20,000 packets had passed. Its price is start-up time, so a daemon runs
  * it only when asked ({@link StartupWarmUp#DEFAULT_PAIR_PACKETS}), and {@code cryptun train} only with
- * {@code --packets N} (a cache trained on it holds ~0.7 MB more that every daemon loads).
+ * {@code --packets N} (a cache trained on it costs every daemon 1-5 MB of idle memory).
  *
  * <p>Nothing leaves the process but datagrams between two loopback ports; where loopback is down
  * (a fresh namespace) the first exchange times out and the warm-up ends there.
