@@ -76,17 +76,6 @@ public final class DeviceWarmUp {
             for (int r = 0; r < rounds; r++) {
                 // the keys of the last round are past REJECT_AFTER_TIME: the first packet starts a handshake
                 clock.jump(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
-                if (r % 4 == 3) {
-                    // every fourth round the sides meet again as new peers, every other time without
-                    // IPv6 prefixes: a daemon's first packet goes to a peer with no keypair at all, and a
-                    // daemon with IPv4-only allowed IPs looks the kernel's first IPv6 packets (MLD, router
-                    // solicitations) up in an empty trie. Never seen here, those branches were pruned
-                    // from the compiled code and the first real ping threw it away (uncommon traps in
-                    // Outbound.sendData and AllowedIps.find, benchmarks/README.md, cold start).
-                    boolean v6 = (r / 4) % 2 == 0;
-                    a.reconnect(b, INNER_B, v6 ? INNER6_B : null);
-                    b.reconnect(a, INNER_A, v6 ? INNER6_A : null);
-                }
                 for (int i = 0; i < packetsPerRound; i++) {
                     // small and MTU-sized, every third one IPv6: the branches real traffic takes
                     boolean big = (i & 1) == 1;
@@ -162,9 +151,6 @@ public final class DeviceWarmUp {
         final InetSocketAddress address;
         private final Wire wire;
         private final PacketSink[] sinks = {this, new FirstRelay(this), new SecondRelay(this)};
-        // three lambdas, three classes (each lambda expression is one)
-        private final Runnable[] deadlineCallbacks = {() -> { }, () -> { }, () -> { }};
-        private int callbackIndex;
         private int nextReceiveSink;
         long delivered;
 
@@ -172,33 +158,18 @@ public final class DeviceWarmUp {
             this.address = address;
             this.wire = wire;
             device = Device.builder().clock(clock).random(random).eventLog(EventLog.SILENT).inlineHandshakes(true).build();
-            device.onTimerDeadlineChanged(deadlineCallbacks[0]);
+            device.onTimerDeadlineChanged(() -> { });
             privateKey = X25519Keys.generatePrivate(random);
             device.setPrivateKey(privateKey);
             worker = new Worker(TransportCipher.create(cipherBackend));
         }
 
-        /** {@code otherInner6} null: IPv4 prefixes only. */
         void connect(Side other, byte[] otherInner, byte[] otherInner6) {
             Peer p = device.addPeer(X25519Keys.publicFromPrivate(other.privateKey));
             p.setEndpoint(other.address);
             device.allowedIps().insert(IpPrefix.of(otherInner, 32), p);
-            if (otherInner6 != null) {
-                device.allowedIps().insert(IpPrefix.of(otherInner6, 128), p);
-            }
+            device.allowedIps().insert(IpPrefix.of(otherInner6, 128), p);
             device.setUp(true);
-        }
-
-        /**
-         * The other side again, as a new peer (no session, no keypair), and the next of the timer
-         * callbacks: the core calls its callback through an interface, and a daemon's is another
-         * class than any seen here; after three classes the JIT compiles a plain virtual call
-         * instead of one it throws away at the daemon's first timer (a class_check trap).
-         */
-        void reconnect(Side other, byte[] otherInner, byte[] otherInner6) {
-            device.removeAllPeers();
-            connect(other, otherInner, otherInner6);
-            device.onTimerDeadlineChanged(deadlineCallbacks[++callbackIndex % deadlineCallbacks.length]);
         }
 
         void send(byte[] packet, int i) {
