@@ -35,13 +35,9 @@ final class DaemonSink implements PacketSink {
         return udp.get().send(to, buf, off, len);
     }
 
+    /** One packet to the TUN device, with an empty virtio-net header in offload mode. */
     @Override
     public void writeTun(byte[] buf, int off, int len) {
-        writeOne(tun, vnet, log, running, buf, off, len);
-    }
-
-    /** One packet to the TUN device, with an empty virtio-net header in offload mode. */
-    static void writeOne(TunDevice tun, boolean vnet, Log log, BooleanSupplier running, byte[] buf, int off, int len) {
         try {
             if (vnet) {
                 byte[] b = new byte[VirtioNetHeader.SIZE + len];

@@ -50,6 +50,8 @@ final class TunReader implements Runnable {
 
     /** Datagrams from one thread, handed to the UDP event loop once per burst (one sendmmsg). */
     private final class BatchingSink implements PacketSink {
+        /** A packet for the TUN device goes there on its own, as the other threads' do. */
+        private final DaemonSink single = new DaemonSink(udp, tun, log, running);
         private UdpTransport.Batch batch;
         private UdpTransport batchOf;
 
@@ -66,7 +68,7 @@ final class TunReader implements Runnable {
 
         @Override
         public void writeTun(byte[] buf, int off, int len) {
-            DaemonSink.writeOne(tun, vnet, log, running, buf, off, len);
+            single.writeTun(buf, off, len);
         }
 
         void flush() {
