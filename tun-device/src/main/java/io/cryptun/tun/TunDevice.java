@@ -514,6 +514,15 @@ public final class TunDevice implements Closeable {
         }
     }
 
+    /**
+     * Takes the calling thread's first-write costs now: its scratch buffer (64 KiB of direct memory
+     * the JDK zeroes) and the buffer's native address. A thread that will write packets (the UDP
+     * event loop) calls it at start, so the first packet it delivers does not pay them.
+     */
+    public void prepareThread() {
+        addresses.baseOf(SCRATCH.get());
+    }
+
     private static ByteBuffer scratch(int wanted) {
         ByteBuffer s = SCRATCH.get();
         s.clear();

@@ -30,7 +30,17 @@ final class ReceivePath {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         if (!tun.options().vnetHeader()) {
             PacketSink sink = new DaemonSink(udp, tun, log, running);
-            return (buf, off, len, from) -> device.receive(w, buf, off, len, from, sink);
+            return new UdpTransport.Receiver() {
+                @Override
+                public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
+                    device.receive(w, buf, off, len, from, sink);
+                }
+
+                @Override
+                public void prepare() {
+                    tun.prepareThread();
+                }
+            };
         }
         GroSink sink = new GroSink(tun, udp, log, running);
         return new UdpTransport.Receiver() {
@@ -42,6 +52,11 @@ final class ReceivePath {
             @Override
             public void onBurstEnd() {
                 sink.flush();
+            }
+
+            @Override
+            public void prepare() {
+                tun.prepareThread();
             }
         };
     }
