@@ -27,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +61,7 @@ public final class UdpTransport implements AutoCloseable {
      */
     private static final int FORCED_RECEIVE_BUFFER = 16 << 20;
     private static final int GSO_MAX_SEGMENTS = 64;
+    private static final long PRIME_WAIT_MILLIS = 200;
     private static final int GSO_MAX_BYTES = 65000;
     private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
@@ -172,21 +174,34 @@ public final class UdpTransport implements AutoCloseable {
      * recvmmsg/sendmmsg array (1,024 entries, in the interpreter) on its first multi-datagram read
      * or write, the read buffer is allocated, the receiver's thread-local buffers too. Two datagrams
      * sent to ourselves over loopback in one flush take those costs now; {@link Inbound} knows them
-     * on arrival and does not hand them on (the device would count them as junk). Where loopback is
-     * down the send fails and only the first real datagram pays, as before.
+     * on arrival and does not hand them on (the device would count them as junk). The socket is
+     * returned once they are back (a millisecond or two; at most {@link #PRIME_WAIT_MILLIS}), so a
+     * `wg set listen-port ...` followed at once by traffic finds it ready. Where loopback is down the
+     * send fails at once and only the first real datagram pays, as before.
      */
     private void primeFirstRead(Receiver receiver) {
         Inbound inbound = channel.pipeline().get(Inbound.class);
         // 127.0.0.1 (not ::1, which a namespace without IPv6 lacks): the dual-stack socket maps it
         InetSocketAddress self = new InetSocketAddress(loopback4(), port);
+        CountDownLatch back = new CountDownLatch(Inbound.PRIMES);
         channel.eventLoop().execute(() -> {
             receiver.prepare();
-            inbound.expectPrimes(port, Inbound.PRIMES);
+            inbound.expectPrimes(port, back);
             for (int i = 0; i < Inbound.PRIMES; i++) {
-                channel.write(new DatagramPacket(Unpooled.wrappedBuffer(Inbound.PRIME.clone()), self), channel.voidPromise());
+                channel.write(new DatagramPacket(Unpooled.wrappedBuffer(Inbound.PRIME.clone()), self))
+                        .addListener(f -> {
+                            if (!f.isSuccess()) {
+                                inbound.primeLost();
+                            }
+                        });
             }
             channel.flush();
         });
+        try {
+            back.await(PRIME_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Own datagrams not yet back (tests: zero once the first read has been taken at bind). */
@@ -400,18 +415,26 @@ public final class UdpTransport implements AutoCloseable {
         static final int PRIMES = 2;
         private final Receiver receiver;
         private final byte[] buf = new byte[MAX_DATAGRAM];
-        /** Our own datagrams still to come back (event loop only); their port, ours. */
+        /** Our own datagrams still to come back, their port (ours) and the latch counted down for each (event loop only). */
         private int primesExpected;
         private int primePort;
+        private CountDownLatch primesBack;
 
         Inbound(Receiver receiver) {
             super(true);
             this.receiver = receiver;
         }
 
-        void expectPrimes(int port, int count) {
+        void expectPrimes(int port, CountDownLatch back) {
             primePort = port;
-            primesExpected = count;
+            primesExpected = (int) back.getCount();
+            primesBack = back;
+        }
+
+        /** A send that failed (loopback down, say): nothing will come back for it. */
+        void primeLost() {
+            primesExpected--;
+            primesBack.countDown();
         }
 
         @Override
@@ -422,6 +445,7 @@ public final class UdpTransport implements AutoCloseable {
             InetSocketAddress from = normalize(packet.sender());
             if (primesExpected > 0 && isPrime(from, len)) {
                 primesExpected--;
+                primesBack.countDown();
                 return;
             }
             receiver.onDatagram(buf, 0, len, from);
