@@ -395,16 +395,25 @@ final class RealBmx7Lab implements AutoCloseable {
 
     /** Where each node's bmx7 log was read up to by {@link #restartRefusedLinkKeys()}. */
     private final Map<Node, Integer> linkKeyLogRead = new java.util.HashMap<>();
+    /** When each node's bmx7 was last restarted for its link key (System.nanoTime). */
+    private final Map<Node, Long> linkKeyRestartedAt = new java.util.HashMap<>();
+    /** Senders restarted for a refused key: a receiver that still refuses them has the bad key itself. */
+    private final java.util.Set<String> renewedSenders = new java.util.HashSet<>();
+    private static final long LINK_KEY_RESTART_COOLDOWN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(8);
     private static final java.util.regex.Pattern DHM_REFUSED =
             java.util.regex.Pattern.compile("Failed dhmSecret calculation.*?nodeId=([0-9A-F]+)");
 
     /**
      * What an operator (or init system) would do for bmx7's own start-up defects, so a test measures
      * cryptun and not them: bmx7 that ended is started again ({@link Node#respawnIfEnded()}), and
-     * bmx7 whose DH link key its neighbours refuse is restarted (it then makes a new key). bmx7
-     * 9020896 with mbedTLS 2.x makes such a key about once in 256: a public value with a leading zero
-     * byte, which its neighbours fail with "Failed dhmSecret calculation ... nodeId=SENDER" on every
-     * packet, so they never learn it and the mesh never converges (seen once in a RealBmx7MeshIT run).
+     * bmx7 with a defective DH link key is restarted (it then makes a new key). bmx7 9020896 with
+     * mbedTLS 2.x makes such a key about once in 100 starts: its key check (crypt.c, cryptDhmKeyCheck)
+     * wants the private value, its own public value and the neighbour's public value each exactly the
+     * key's length, so a leading zero byte in any of them fails every packet of that link with
+     * "Failed dhmSecret calculation ... nodeId=SENDER" in the receiver's log, and the mesh never
+     * converges. Which node's key is bad the line does not say: the sender's (its neighbours all
+     * refuse it) or the receiver's own (it refuses all its neighbours; seen in RealBmx7MeshIT: the
+     * named sender restarted and the receiver kept refusing it).
      */
     void tendBmx7() {
         try {
@@ -421,7 +430,7 @@ final class RealBmx7Lab implements AutoCloseable {
     }
 
     private void restartRefusedLinkKeys() throws IOException, InterruptedException {
-        java.util.Set<String> refused = new java.util.HashSet<>();
+        Map<Node, java.util.Set<String>> refusedBy = new java.util.HashMap<>();
         for (Node n : nodes.values()) {
             if (!Files.exists(n.bmx7Log)) {
                 continue;
@@ -430,22 +439,42 @@ final class RealBmx7Lab implements AutoCloseable {
             int from = linkKeyLogRead.getOrDefault(n, 0);
             java.util.regex.Matcher m = DHM_REFUSED.matcher(log.substring(Math.min(from, log.length())));
             while (m.find()) {
-                refused.add(m.group(1));
+                refusedBy.computeIfAbsent(n, k -> new java.util.HashSet<>()).add(m.group(1));
             }
             linkKeyLogRead.put(n, log.length());
         }
-        if (refused.isEmpty()) {
+        if (refusedBy.isEmpty()) {
             return;
         }
-        for (Node n : nodes.values()) {
-            String own = ownIdText(n);
-            if (own != null && refused.stream().anyMatch(r -> own.startsWith(r) || r.startsWith(own))) {
-                System.out.println("bmx7 on " + n.name + " (" + own + "): its neighbours refuse its DH link key"
-                        + " (\"Failed dhmSecret calculation\", a bmx7/mbedTLS defect); restarted for a new key");
-                n.respawns++;
-                n.stopBmx7();
-                n.startBmx7();
+        java.util.Set<Node> restart = new java.util.LinkedHashSet<>();
+        for (Map.Entry<Node, java.util.Set<String>> e : refusedBy.entrySet()) {
+            Node receiver = e.getKey();
+            boolean ownKeySuspect = e.getValue().size() >= 2
+                    || e.getValue().stream().anyMatch(renewedSenders::contains);
+            if (ownKeySuspect) {
+                restart.add(receiver);
+                continue;
             }
+            for (Node n : nodes.values()) {
+                String own = ownIdText(n);
+                if (own != null && e.getValue().stream().anyMatch(r -> own.startsWith(r) || r.startsWith(own))) {
+                    restart.add(n);
+                    renewedSenders.addAll(e.getValue());
+                }
+            }
+        }
+        long now = System.nanoTime();
+        for (Node n : restart) {
+            Long last = linkKeyRestartedAt.get(n);
+            if (last != null && now - last < LINK_KEY_RESTART_COOLDOWN_NANOS) {
+                continue; // its neighbours' logs still hold failures from before its restart
+            }
+            System.out.println("bmx7 on " + n.name + " (" + ownIdText(n) + "): a DH link key of its links is refused"
+                    + " (\"Failed dhmSecret calculation\", a bmx7/mbedTLS defect); restarted for a new key");
+            linkKeyRestartedAt.put(n, now);
+            n.respawns++;
+            n.stopBmx7();
+            n.startBmx7();
         }
     }
 
