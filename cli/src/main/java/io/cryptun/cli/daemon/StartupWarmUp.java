@@ -17,6 +17,16 @@ public final class StartupWarmUp {
     /** The longest an interface waits for its warm-up before it announces itself anyway. */
     public static final long MAX_WAIT_MILLIS = Long.getLong("cryptun.warmup.maxWaitMillis", 3000);
 
+    /**
+     * After the warm-up, how long at most to wait for the JIT to finish what it queued
+     * ({@code -Dcryptun.warmup.compilerQuietMillis=N}; 0: not at all). Its last compilations ran into
+     * the first ping of a daemon configured at once (141-153 in the second before it); waiting for
+     * the compiler threads to go quiet (50-90 ms on two cores) took the rig's first ping from 9.0 to
+     * 7.5 ms and TCP's first 2 s from 0.41 to 0.45 of steady (medians of 12 alternating cold starts),
+     * with no later socket (benchmarks/README.md, cold start).
+     */
+    static final long COMPILER_QUIET_MAX_MILLIS = Long.getLong("cryptun.warmup.compilerQuietMillis", 300);
+
     private static volatile StartupWarmUp early;
 
     private final Thread thread;
@@ -25,6 +35,7 @@ public final class StartupWarmUp {
     private volatile long tookNanos = -1;
     /** How long its parts took, in ms: in memory, offloads, over loopback. */
     private final long[] partMillis = new long[3];
+    private volatile long quietWaitMillis = -1;
 
     private StartupWarmUp(int handshakes, String backend) {
         this.backend = backend;
@@ -40,6 +51,9 @@ public final class StartupWarmUp {
             // ~4 MB less) instead of staying at its start-up size for months
             if (Boolean.parseBoolean(System.getProperty("cryptun.warmup.gc", "true"))) {
                 System.gc();
+            }
+            if (COMPILER_QUIET_MAX_MILLIS > 0) {
+                quietWaitMillis = CompilerQuiet.await(COMPILER_QUIET_MAX_MILLIS, 30);
             }
         }, "cryptun-warmup");
         thread.setDaemon(true);
@@ -197,7 +211,8 @@ public final class StartupWarmUp {
 
     /** What its parts took, for the log. */
     public String partsTook() {
-        return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms";
+        return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms"
+                + (quietWaitMillis >= 0 ? ", compiler quiet after " + quietWaitMillis + " ms more" : "");
     }
 
     /** Why it stopped early, or null. */
