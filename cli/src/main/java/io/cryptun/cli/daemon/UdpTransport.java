@@ -185,6 +185,7 @@ public final class UdpTransport implements AutoCloseable {
         InetSocketAddress self = new InetSocketAddress(loopback4(), port);
         CountDownLatch back = new CountDownLatch(Inbound.PRIMES);
         channel.eventLoop().execute(() -> {
+            SEND_BUFFER.get(); // the buffer of this thread's direct sends: handshake responses, keepalives
             receiver.prepare();
             inbound.expectPrimes(port, back);
             for (int i = 0; i < Inbound.PRIMES; i++) {
