@@ -29,36 +29,40 @@ final class ReceivePath {
             Supplier<UdpTransport> udp, Log log, BooleanSupplier running) {
         Worker w = new Worker(TransportCipher.create(cipherBackend));
         if (!tun.options().vnetHeader()) {
-            PacketSink sink = new DaemonSink(udp, tun, log, running);
-            return new UdpTransport.Receiver() {
-                @Override
-                public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
-                    device.receive(w, buf, off, len, from, sink);
-                }
-
-                @Override
-                public void prepare() {
-                    tun.prepareThread();
-                }
-            };
+            return new TunReceiver(device, w, new DaemonSink(udp, tun, log, running), tun);
         }
         GroSink sink = new GroSink(tun, udp, log, running);
-        return new UdpTransport.Receiver() {
-            @Override
-            public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
-                device.receive(w, buf, off, len, from, sink);
-            }
-
+        return new TunReceiver(device, w, sink, tun) {
             @Override
             public void onBurstEnd() {
                 sink.flush();
             }
-
-            @Override
-            public void prepare() {
-                tun.prepareThread();
-            }
         };
+    }
+
+    /** Hands each datagram to the device, whose output goes to {@code sink}; prepares the TUN writes. */
+    private static class TunReceiver implements UdpTransport.Receiver {
+        private final Device device;
+        private final Worker worker;
+        private final PacketSink sink;
+        private final TunDevice tun;
+
+        TunReceiver(Device device, Worker worker, PacketSink sink, TunDevice tun) {
+            this.device = device;
+            this.worker = worker;
+            this.sink = sink;
+            this.tun = tun;
+        }
+
+        @Override
+        public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
+            device.receive(worker, buf, off, len, from, sink);
+        }
+
+        @Override
+        public void prepare() {
+            tun.prepareThread();
+        }
     }
 
     /**

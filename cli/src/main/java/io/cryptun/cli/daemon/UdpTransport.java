@@ -61,8 +61,8 @@ public final class UdpTransport implements AutoCloseable {
      */
     private static final int FORCED_RECEIVE_BUFFER = 16 << 20;
     private static final int GSO_MAX_SEGMENTS = 64;
-    private static final long PRIME_WAIT_MILLIS = 200;
     private static final int GSO_MAX_BYTES = 65000;
+    private static final long PRIME_WAIT_MILLIS = 200;
     private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
 
@@ -211,7 +211,7 @@ public final class UdpTransport implements AutoCloseable {
     /** Own datagrams not yet back (tests: zero once the first read has been taken at bind). */
     int primesPending() throws InterruptedException, java.util.concurrent.ExecutionException {
         Inbound inbound = channel.pipeline().get(Inbound.class);
-        return channel.eventLoop().submit(() -> inbound.primesExpected).get();
+        return channel.eventLoop().submit(() -> (int) inbound.primesBack.getCount()).get();
     }
 
     public int port() {
@@ -419,10 +419,9 @@ public final class UdpTransport implements AutoCloseable {
         static final int PRIMES = 2;
         private final Receiver receiver;
         private final byte[] buf = new byte[MAX_DATAGRAM];
-        /** Our own datagrams still to come back, their port (ours) and the latch counted down for each (event loop only). */
-        private int primesExpected;
+        /** Our own port, and the latch counted down for each of our datagrams back (event loop only). */
         private int primePort;
-        private CountDownLatch primesBack;
+        private CountDownLatch primesBack = new CountDownLatch(0);
 
         Inbound(Receiver receiver) {
             super(true);
@@ -431,13 +430,11 @@ public final class UdpTransport implements AutoCloseable {
 
         void expectPrimes(int port, CountDownLatch back) {
             primePort = port;
-            primesExpected = (int) back.getCount();
             primesBack = back;
         }
 
         /** A send that failed (loopback down, say): nothing will come back for it. */
         void primeLost() {
-            primesExpected--;
             primesBack.countDown();
         }
 
@@ -447,8 +444,7 @@ public final class UdpTransport implements AutoCloseable {
             int len = content.readableBytes();
             content.getBytes(content.readerIndex(), buf, 0, len);
             InetSocketAddress from = normalize(packet.sender());
-            if (primesExpected > 0 && isPrime(from, len)) {
-                primesExpected--;
+            if (primesBack.getCount() > 0 && isPrime(from, len)) {
                 primesBack.countDown();
                 return;
             }
