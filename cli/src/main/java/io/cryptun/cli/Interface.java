@@ -11,6 +11,7 @@ import io.cryptun.cli.process.Signals;
 import io.cryptun.cli.uapi.UapiProtocol;
 import io.cryptun.cli.uapi.UapiServer;
 import io.cryptun.noise.crypto.TransportCipher;
+import io.cryptun.noise.crypto.X25519Keys;
 import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.tun.TunDevice;
@@ -57,6 +58,7 @@ public final class Interface implements AutoCloseable {
     public static Interface start(String ifname, int listenPort, String crypto, Log log, int warmUpHandshakes,
                                   String metricsHostPort) {
         String cipher = checkCrypto(crypto);
+        String x25519 = checkX25519(cipher);
         checkSocketFree(ifname);
         MetricsServer metrics = null;
         if (metricsHostPort != null) {
@@ -69,7 +71,7 @@ public final class Interface implements AutoCloseable {
         try {
             Interface itf = open(ifname, listenPort, crypto, log, warmUpHandshakes);
             // what --crypto auto chose is worth knowing when comparing throughput
-            log.verbose("data path: ChaCha20-Poly1305 by the " + cipher + " backend");
+            log.verbose("data path: ChaCha20-Poly1305 by the " + cipher + " backend, X25519 by " + x25519 + "'s");
             if (metrics != null) {
                 metrics.serve(itf.name(), itf.daemon.device());
                 itf.metrics = metrics;
@@ -92,6 +94,19 @@ public final class Interface implements AutoCloseable {
             return TransportCipher.create(crypto).name();
         } catch (IllegalArgumentException | IllegalStateException | LinkageError e) {
             throw new UserException("--crypto " + crypto + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Handshakes take their X25519 from libcrypto exactly when the data path does (so that
+     * {@code --crypto jdk} loads no native library), unless {@code -Dcryptun.x25519} says otherwise,
+     * which is checked here; returns the implementation in use.
+     */
+    public static String checkX25519(String cipherBackend) {
+        try {
+            return X25519Keys.follow(cipherBackend);
+        } catch (IllegalArgumentException | IllegalStateException | LinkageError e) {
+            throw new UserException(e.getMessage());
         }
     }
 

@@ -161,7 +161,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return 0;
         }
         // checked here too, so that a mistake is reported before a second JVM starts
-        Interface.checkCrypto(dataPath.crypto);
+        Interface.checkX25519(Interface.checkCrypto(dataPath.crypto));
         Interface.checkSocketFree(ifname);
         if (dataPath.metrics != null) {
             try {

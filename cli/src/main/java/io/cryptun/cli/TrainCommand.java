@@ -31,6 +31,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() {
+        // the daemon's choice of X25519 for this cipher: the training runs the code the daemon will
+        Interface.checkX25519(Interface.checkCrypto(crypto));
         int datagrams = StartupWarmUp.runAll(handshakes, packets, crypto);
         String tun;
         try {

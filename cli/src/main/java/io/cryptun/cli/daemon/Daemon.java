@@ -203,7 +203,7 @@ public final class Daemon implements AutoCloseable, UapiTarget {
                 new TunReader(device, tun, cipherBackend, this::udp, log, this::isRunning, this::stopAsync));
         handshakeWorker = named("cryptun-handshake").newThread(this::processHandshakes);
         timerThread = named("cryptun-timers").newThread(this::runTimers);
-        device.onTimerDeadlineChanged(() -> LockSupport.unpark(timerThread));
+        device.wakeTimerThread(timerThread);
         try {
             linkWatch = io.cryptun.tun.LinkWatch.open();
             linkWatcher = named("cryptun-link").newThread(this::watchLink);

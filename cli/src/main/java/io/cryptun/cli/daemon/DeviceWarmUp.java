@@ -4,7 +4,6 @@ import io.cryptun.noise.allowedips.IpPrefix;
 import io.cryptun.noise.crypto.Keys;
 import io.cryptun.noise.crypto.TransportCipher;
 import io.cryptun.noise.crypto.X25519Keys;
-import io.cryptun.noise.device.Clock;
 import io.cryptun.noise.device.Device;
 import io.cryptun.noise.device.EventLog;
 import io.cryptun.noise.device.PacketSink;
@@ -12,6 +11,7 @@ import io.cryptun.noise.device.Peer;
 import io.cryptun.noise.device.Protocol;
 import io.cryptun.noise.device.SamplePackets;
 import io.cryptun.noise.device.Stats;
+import io.cryptun.noise.device.SystemClock;
 import io.cryptun.noise.device.Worker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,8 +26,12 @@ import java.util.Arrays;
  * protocol code in the interpreter (about 100 ms for the first, several ms for the next ones),
  * which is the first packet's latency.
  *
- * <p>The devices have their own clock, which jumps past REJECT_AFTER_TIME between rounds so that
- * every round needs a new handshake, and a silent event log; their keys are zeroed at the end.
+ * <p>Every round needs a new handshake: the devices' own clock (a {@link SystemClock} of their own,
+ * the daemon's class) jumps past REJECT_AFTER_TIME, and every other round each side also forgets
+ * its peer and adds it again, as {@code wg set} does before a daemon's first ping (no keypair at
+ * all, a branch the expiry rounds never take). The devices log nothing; their keys are zeroed at the end.
+ * What the daemon's first packets meet must be what the warm-up ran: a class or a branch it never
+ * saw makes the JIT throw its compiled code away on that first packet's path.
  * Nothing here touches the network. It lives in the daemon, not in the sans-IO core: it reads the
  * wall clock and needs nothing of the device but its public API.
  */
@@ -54,7 +58,7 @@ public final class DeviceWarmUp {
      * direction (sizes alternating between small and MTU-sized), with the given cipher backend.
      */
     public static Result run(int rounds, int packetsPerRound, String cipherBackend) {
-        JumpingClock clock = new JumpingClock();
+        SystemClock clock = SystemClock.adjustable();
         SecureRandom random = new SecureRandom();
         Wire wire = new Wire();
         Side a = new Side(ADDRESS_A, wire, clock, random, cipherBackend);
@@ -74,8 +78,13 @@ public final class DeviceWarmUp {
         byte[] mld = SamplePackets.udp6(INNER6_A, MLD_GROUP, 96 - SamplePackets.UDP6_HEADERS);
         try {
             for (int r = 0; r < rounds; r++) {
-                // the keys of the last round are past REJECT_AFTER_TIME: the first packet starts a handshake
-                clock.jump(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
+                // the first packet starts a handshake: the keys of the last round are past
+                // REJECT_AFTER_TIME, or the peers are new
+                clock.advance(Protocol.REJECT_AFTER_TIME + Protocol.REKEY_TIMEOUT);
+                if (r % 2 == 1) {
+                    a.reconnect(b, INNER_B, INNER6_B);
+                    b.reconnect(a, INNER_A, INNER6_A);
+                }
                 for (int i = 0; i < packetsPerRound; i++) {
                     // small and MTU-sized, every third one IPv6: the branches real traffic takes
                     boolean big = (i & 1) == 1;
@@ -143,6 +152,8 @@ public final class DeviceWarmUp {
         }
     }
 
+    private static final Thread NO_TIMER_THREAD = new Thread(() -> { }, "cryptun-warm-up-timers");
+
     private static final class Side implements PacketSink {
         final Device device;
         final Worker worker;
@@ -154,14 +165,21 @@ public final class DeviceWarmUp {
         private int nextReceiveSink;
         long delivered;
 
-        Side(InetSocketAddress address, Wire wire, Clock clock, SecureRandom random, String cipherBackend) {
+        Side(InetSocketAddress address, Wire wire, SystemClock clock, SecureRandom random, String cipherBackend) {
             this.address = address;
             this.wire = wire;
             device = Device.builder().clock(clock).random(random).eventLog(EventLog.SILENT).inlineHandshakes(true).build();
-            device.onTimerDeadlineChanged(() -> { });
+            // the daemon's device unparks its timer thread; this one a thread never started (a no-op)
+            device.wakeTimerThread(NO_TIMER_THREAD);
             privateKey = X25519Keys.generatePrivate(random);
             device.setPrivateKey(privateKey);
             worker = new Worker(TransportCipher.create(cipherBackend));
+        }
+
+        /** Forgets the peer and adds it again: its first packet finds no keypair. */
+        void reconnect(Side other, byte[] otherInner, byte[] otherInner6) {
+            device.removePeer(device.peer(X25519Keys.publicFromPrivate(other.privateKey)));
+            connect(other, otherInner, otherInner6);
         }
 
         void connect(Side other, byte[] otherInner, byte[] otherInner6) {
@@ -219,25 +237,6 @@ public final class DeviceWarmUp {
             while ((d = queue.poll()) != null) {
                 (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
             }
-        }
-    }
-
-    /** System time that can be pushed forward, so that rate limits and key expiry pass at once. */
-    private static final class JumpingClock implements Clock {
-        private volatile long offset;
-
-        void jump(long nanos) {
-            offset += nanos;
-        }
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime() + offset;
-        }
-
-        @Override
-        public long unixNanos() {
-            return System.currentTimeMillis() * 1_000_000L + offset;
         }
     }
 

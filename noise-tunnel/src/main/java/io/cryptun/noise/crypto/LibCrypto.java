@@ -146,8 +146,8 @@ final class LibCrypto {
         }
     }
 
-    /** The reflective part: java.lang.foreign's types and calls, looked up once. */
-    private static final class Binder {
+    /** The reflective part: java.lang.foreign's types and calls, looked up once (also for {@link OpenSslX25519}). */
+    static final class Binder {
         final Class<?> segment;
         private final Object linker;
         private final Object symbols;

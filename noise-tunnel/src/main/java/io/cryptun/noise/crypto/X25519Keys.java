@@ -3,9 +3,24 @@ package io.cryptun.noise.crypto;
 import java.security.SecureRandom;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
-/** Curve25519 key agreement through Bouncy Castle's RFC 7748 implementation. */
+/**
+ * Curve25519 key agreement: libcrypto's (OpenSSL 3, {@link OpenSslX25519}) or Bouncy Castle's RFC
+ * 7748 implementation. Both give the same bytes; libcrypto's is native from the first handshake on,
+ * while Bouncy Castle's runs in the interpreter until the JIT has compiled it.
+ *
+ * <p>Which one: the system property {@value #BACKEND_PROPERTY} ({@code openssl}, {@code bc} or
+ * {@code auto}) when it is set; else what the daemon asks for with {@link #follow(String)} (libcrypto's
+ * exactly when the data path's cipher is libcrypto's too: {@code --crypto jdk} then loads no native
+ * library at all, which is what it is for); else {@code auto}: libcrypto's where it can run (JDK 22
+ * and later, libcrypto installed). Decided at the first agreement, not at key generation:
+ * {@code cryptun genkey} loads no native library.
+ */
 public final class X25519Keys {
     public static final int KEY_LENGTH = 32;
+    public static final String BACKEND_PROPERTY = "cryptun.x25519";
+
+    /** True: libcrypto's; null: not decided yet. */
+    private static volatile Boolean openssl;
 
     private X25519Keys() {
     }
@@ -27,7 +42,11 @@ public final class X25519Keys {
 
     public static byte[] publicFromPrivate(byte[] privateKey) {
         byte[] pub = new byte[KEY_LENGTH];
-        X25519.scalarMultBase(privateKey, 0, pub, 0);
+        if (openssl()) {
+            OpenSslX25519.publicFromPrivate(privateKey, pub);
+        } else {
+            X25519.scalarMultBase(privateKey, 0, pub, 0);
+        }
         return pub;
     }
 
@@ -36,6 +55,63 @@ public final class X25519Keys {
      * result), which WireGuard treats as an error.
      */
     public static boolean sharedSecret(byte[] privateKey, byte[] publicKey, byte[] out) {
-        return X25519.calculateAgreement(privateKey, 0, publicKey, 0, out, 0);
+        return openssl() ? OpenSslX25519.sharedSecret(privateKey, publicKey, out)
+                : X25519.calculateAgreement(privateKey, 0, publicKey, 0, out, 0);
+    }
+
+    /**
+     * The same, for a caller that holds the private key's public key ({@code ownPublic}): libcrypto
+     * then need not compute it (~30 us of a ~70 us agreement). Only the private key enters the result.
+     */
+    public static boolean sharedSecret(byte[] privateKey, byte[] ownPublic, byte[] publicKey, byte[] out) {
+        return openssl() ? OpenSslX25519.sharedSecret(privateKey, ownPublic, publicKey, out)
+                : X25519.calculateAgreement(privateKey, 0, publicKey, 0, out, 0);
+    }
+
+    /**
+     * Uses libcrypto's X25519 exactly when the data path's cipher backend ({@code dataPathBackend},
+     * as {@link TransportCipher#name()} gives it) is libcrypto's, unless {@value #BACKEND_PROPERTY}
+     * is set. Returns the implementation in use.
+     */
+    public static String follow(String dataPathBackend) {
+        if (System.getProperty(BACKEND_PROPERTY) == null) {
+            openssl = "openssl".equals(dataPathBackend) && OpenSslX25519.isAvailable();
+        }
+        return backend();
+    }
+
+    /** The implementation in use: "openssl" or "bc". */
+    public static String backend() {
+        return openssl() ? "openssl" : "bc";
+    }
+
+    private static boolean openssl() {
+        Boolean o = openssl;
+        if (o == null) {
+            o = choose(System.getProperty(BACKEND_PROPERTY, "auto"));
+            openssl = o;
+        }
+        return o;
+    }
+
+    /** A backend named but unavailable, or a name that is none, is refused with the reason. */
+    private static boolean choose(String name) {
+        switch (name) {
+            case "bc":
+            case "bouncycastle":
+                return false;
+            case "openssl":
+                if (!OpenSslX25519.isAvailable()) {
+                    throw new IllegalStateException("-D" + BACKEND_PROPERTY + "=openssl: "
+                            + OpenSslX25519.unavailableReason());
+                }
+                return true;
+            case "auto":
+            case "":
+                return OpenSslX25519.isAvailable();
+            default:
+                throw new IllegalArgumentException("-D" + BACKEND_PROPERTY + "=" + name
+                        + ": not one of auto, openssl, bc");
+        }
     }
 }

@@ -319,9 +319,12 @@ public final class Device {
         loadGuard.override(underLoad);
     }
 
-    /** Called whenever a new earliest timer deadline is queued: the IO shell wakes its timer thread. */
-    public void onTimerDeadlineChanged(Runnable r) {
-        timerQueue.onEarlierDeadline(r);
+    /**
+     * The IO shell's timer thread, unparked ({@link java.util.concurrent.locks.LockSupport#unpark})
+     * whenever a new earliest timer deadline is queued, so that it sleeps until then.
+     */
+    public void wakeTimerThread(Thread timerThread) {
+        timerQueue.wakeOnEarlierDeadline(timerThread);
     }
 
     void log(EventLog.Level level, String message) {

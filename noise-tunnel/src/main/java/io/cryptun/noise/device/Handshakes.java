@@ -44,7 +44,7 @@ final class Handshakes {
     void computeStaticStatic(Peer p) {
         Device.Identity id = device.identity;
         byte[] ss = new byte[32];
-        boolean ok = id != null && X25519Keys.sharedSecret(id.privateKey(), p.publicKey(), ss);
+        boolean ok = id != null && X25519Keys.sharedSecret(id.privateKey(), id.publicKey(), p.publicKey(), ss);
         p.handshake.setStaticStatic(ss, ok);
         Keys.zero(ss);
     }

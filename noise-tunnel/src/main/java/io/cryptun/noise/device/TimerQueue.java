@@ -3,6 +3,7 @@ package io.cryptun.noise.device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * When each peer next needs attention. Peers keep their timer deadlines themselves; this queue
@@ -18,7 +19,12 @@ final class TimerQueue {
     }
 
     private final PriorityQueue<Entry> queue = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
-    private volatile Runnable onEarlierDeadline = () -> { };
+    /**
+     * The thread to wake when a new earliest deadline is queued. A thread, not a callback: the
+     * warm-up's devices and the daemon's then run the same code here (two callback classes made the
+     * JIT's code of the warm-up invalid at the daemon's first packet).
+     */
+    private volatile Thread timerThread;
 
     /** Asks that {@code peer} be examined no later than {@code at}. */
     void schedule(Peer peer, long at) {
@@ -34,8 +40,9 @@ final class TimerQueue {
             queue.add(new Entry(at, peer));
             earliest = queue.peek().peer == peer && queue.peek().at == at;
         }
-        if (earliest) {
-            onEarlierDeadline.run();
+        Thread t = timerThread;
+        if (earliest && t != null) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -69,8 +76,8 @@ final class TimerQueue {
         return queue.size();
     }
 
-    /** Called (outside any lock) whenever a new earliest deadline is queued: the timer thread's wake-up. */
-    void onEarlierDeadline(Runnable r) {
-        onEarlierDeadline = r;
+    /** The thread unparked (outside any lock) whenever a new earliest deadline is queued. */
+    void wakeOnEarlierDeadline(Thread t) {
+        timerThread = t;
     }
 }

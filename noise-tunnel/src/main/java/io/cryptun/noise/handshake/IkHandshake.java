@@ -77,7 +77,7 @@ public final class IkHandshake {
         mixEphemeral(ephemeralPublic);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteStatic, dh)) {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteStatic, dh)) {
                 return -1;
             }
             state.mixKey(dh); // es
@@ -107,7 +107,7 @@ public final class IkHandshake {
         mixEphemeral(remoteEphemeral);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(staticPrivate, remoteEphemeral, dh)) {
+            if (!X25519Keys.sharedSecret(staticPrivate, staticPublic, remoteEphemeral, dh)) {
                 return null;
             }
             state.mixKey(dh); // es
@@ -143,11 +143,11 @@ public final class IkHandshake {
         mixEphemeral(ephemeralPublic);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteEphemeral, dh)) {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteEphemeral, dh)) {
                 return -1;
             }
             state.mixKey(dh); // ee
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, remoteStatic, dh)) {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteStatic, dh)) {
                 return -1;
             }
             state.mixKey(dh); // se
@@ -170,11 +170,11 @@ public final class IkHandshake {
         mixEphemeral(remoteEphemeral);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(ephemeralPrivate, remoteEphemeral, dh)) {
+            if (!X25519Keys.sharedSecret(ephemeralPrivate, ephemeralPublic, remoteEphemeral, dh)) {
                 return -1;
             }
             state.mixKey(dh); // ee
-            if (!X25519Keys.sharedSecret(staticPrivate, remoteEphemeral, dh)) {
+            if (!X25519Keys.sharedSecret(staticPrivate, staticPublic, remoteEphemeral, dh)) {
                 return -1;
             }
             state.mixKey(dh); // se

@@ -1,6 +1,7 @@
 package io.cryptun.noise.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cryptun.testkit.Jdks;
 import io.cryptun.testkit.JUnitFork;
@@ -19,9 +20,28 @@ class OpenSslOnNewerJdkTest {
     @Test
     void theOpensslBackendPassesItsTestsOnJdk22OrLater() throws Exception {
         Path java = Jdks.assumeAtLeast(22, WHY);
+        Class<?> vectors = Class.forName("io.cryptun.noise.handshake.NoiseVectorsTest");
+        Class<?> deviceHandshakes = Class.forName("io.cryptun.noise.device.DeviceHandshakeTest");
         JUnitFork.Result r = JUnitFork.run(java, List.of("--enable-native-access=ALL-UNNAMED"),
-                OpenSslTransportCipherTest.class, TransportCipherSelectionTest.class);
+                OpenSslTransportCipherTest.class, TransportCipherSelectionTest.class, OpenSslX25519Test.class,
+                vectors, deviceHandshakes);
         assertEquals(0, r.exitCode(), r.output());
+        for (String test : List.of("autoUsesLibcryptoExactlyWhereItIsAvailable",
+                "whateverTheBackendItReproducesRfc7748",
+                "theDaemonsChoiceFollowsItsCipherSoThatOnlyOpensslLoadsLibcrypto",
+                "publicKeysAndAgreementsEqualBouncyCastlesForRandomKeys",
+                "lowOrderPeerKeysAreRefusedAsBouncyCastleRefusesThem",
+                "keysOfAnotherLengthAreRefusedWithAClearError",
+                "moreThreadsThanPooledScratchesAgreeConcurrently")) {
+            assertEquals("SUCCESSFUL", r.outcome(OpenSslX25519Test.class, test), test + "\n" + r.output());
+        }
+        // the Noise test vectors and the device's handshakes, with libcrypto's X25519 doing the DH
+        assertEquals("SUCCESSFUL", r.outcome(vectors, "reproducesVector"), r.output());
+        long deviceTests = r.outcomes().entrySet().stream()
+                .filter(e -> e.getKey().startsWith(deviceHandshakes.getName() + "#")).count();
+        assertTrue(deviceTests >= 5 && r.outcomes().entrySet().stream()
+                .filter(e -> e.getKey().startsWith(deviceHandshakes.getName() + "#"))
+                .allMatch(e -> e.getValue().equals("SUCCESSFUL")), r.output());
         for (String test : List.of("sealsExactlyAsTheJdkAndBouncyCastleDoAndOpensTheirs",
                 "refusesTamperedPacketsAndLeavesTheBufferAsItWas",
                 "oneCipherServesManyKeysInTurnAndPacketsBeyondItsScratch",
@@ -40,8 +60,13 @@ class OpenSslOnNewerJdkTest {
         Path java = Jdks.assumeAtLeast(22, WHY);
         JUnitFork.Result r = JUnitFork.run(java, List.of("--enable-native-access=ALL-UNNAMED",
                         "-D" + LibCrypto.LIBRARY_PROPERTY + "=libcryptun-test-absent.so.0"),
-                TransportCipherSelectionTest.class);
+                TransportCipherSelectionTest.class, OpenSslX25519Test.class);
         assertEquals(0, r.exitCode(), r.output());
+        // X25519 falls back to Bouncy Castle's, and agreements still meet
+        for (String test : List.of("autoUsesLibcryptoExactlyWhereItIsAvailable",
+                "whateverTheBackendItReproducesRfc7748")) {
+            assertEquals("SUCCESSFUL", r.outcome(OpenSslX25519Test.class, test), test + "\n" + r.output());
+        }
         for (String test : List.of("autoPicksOpensslExactlyWhereItIsAvailableAndTheJdkProviderOtherwise",
                 "aMissingLibraryMakesTheBackendUnavailableAndAutoFallsBack",
                 "anUnavailableBackendNamedExplicitlyIsRefusedWithTheReason")) {
