@@ -30,14 +30,22 @@ class OpenSslBackendIT {
     void opensslBackendCarriesTrafficWithWireguardGo() throws Exception {
         Path java = Jdks.assumeAtLeast(22, WHY);
         String log = tunnelToWireguardGo(java, "openssl", null);
-        assertTrue(log.contains("data path: ChaCha20-Poly1305 by the openssl backend"), log);
+        // the handshakes with wireguard-go ran on libcrypto's X25519 too
+        assertTrue(log.contains("data path: ChaCha20-Poly1305 by the openssl backend, X25519 by openssl's"), log);
+    }
+
+    @Test
+    void theJdkBackendTakesX25519FromBouncyCastleNotLibcrypto() throws Exception {
+        Path java = Jdks.assumeAtLeast(22, WHY);
+        String log = tunnelToWireguardGo(java, "jdk", null);
+        assertTrue(log.contains("data path: ChaCha20-Poly1305 by the jdk backend, X25519 by bc's"), log);
     }
 
     @Test
     void withoutLibcryptoAutoFallsBackToTheJdkProvider() throws Exception {
         Path java = Jdks.assumeAtLeast(22, WHY);
         String log = tunnelToWireguardGo(java, "auto", ABSENT);
-        assertTrue(log.contains("data path: ChaCha20-Poly1305 by the jdk backend"), log);
+        assertTrue(log.contains("data path: ChaCha20-Poly1305 by the jdk backend, X25519 by bc's"), log);
     }
 
     @Test
