@@ -46,6 +46,11 @@ public final class DeviceWarmUp {
     private static final byte[] NOWHERE = {10, 9, 9, 9};
     private static final byte[] MLD_GROUP = {(byte) 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16};
 
+    /** Packets sent one way only in round {@code r}; see {@link #run}. */
+    static int oneWayPackets(int r) {
+        return r % 32 == 0 ? 70 : 3;
+    }
+
     /** What a run did, for the test that keeps this honest. */
     public record Result(long sessions, long packetsDelivered, long junkDropped) {
     }
@@ -94,6 +99,19 @@ public final class DeviceWarmUp {
                     b.send(v6 ? small6Back : big ? largeBack : smallBack, i);
                     wire.deliver(a, b);
                 }
+                // one way only for a few packets, as a stream's data flows: the receiver's keepalive
+                // timer is then armed already (in the ping-pong above it never is), a branch that
+                // otherwise threw Inbound.receiveTransport's compiled code away in a TCP stream's first second
+                // every 32nd round long enough to move the replay window past its first 64-bit word
+                for (int i = 0, n = oneWayPackets(r); i < n; i++) {
+                    a.send(large, i);
+                }
+                // and out of order, as the newest counter is not always the last to arrive
+                wire.deliverReversed(a, b);
+                for (int i = 0; i < 3; i++) {
+                    b.send(largeBack, i);
+                }
+                wire.deliver(a, b);
                 // packets for no peer, dropped before any crypto
                 a.send(noRoute, r);
                 a.send(mld, r);
@@ -235,6 +253,13 @@ public final class DeviceWarmUp {
         void deliver(Side a, Side b) {
             Datagram d;
             while ((d = queue.poll()) != null) {
+                (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
+            }
+        }
+
+        void deliverReversed(Side a, Side b) {
+            Datagram d;
+            while ((d = queue.pollLast()) != null) {
                 (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
             }
         }
