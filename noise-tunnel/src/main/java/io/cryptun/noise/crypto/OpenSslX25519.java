@@ -133,9 +133,8 @@ final class OpenSslX25519 {
     }
 
     static void publicFromPrivate(byte[] privateKey, byte[] publicOut) {
-        Scratch s = take();
-        s.put(Scratch.PRIV, privateKey);
-        try {
+        withScratch(s -> {
+            s.put(Scratch.PRIV, privateKey);
             long pkey = (long) NEW_RAW_PRIVATE.invokeExact(EVP_PKEY_X25519, 0L, s.base + Scratch.PRIV, (long) KEY);
             if (pkey == 0) {
                 ERR_CLEAR.invokeExact();
@@ -149,13 +148,8 @@ final class OpenSslX25519 {
                 throw new IllegalStateException("libcrypto gave no X25519 public key");
             }
             s.buf.get(Scratch.OUT, publicOut, 0, KEY);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        } finally {
-            release(s);
-        }
+            return true;
+        });
     }
 
     /**
@@ -164,10 +158,9 @@ final class OpenSslX25519 {
      * 32-byte key means an all-zero result: a low-order peer key.
      */
     static boolean sharedSecret(byte[] privateKey, byte[] ownPublic, byte[] peerPublic, byte[] out) {
-        Scratch s = take();
-        s.put(Scratch.PRIV, privateKey);
-        s.put(Scratch.OWN, ownPublic);
-        try {
+        return withScratch(s -> {
+            s.put(Scratch.PRIV, privateKey);
+            s.put(Scratch.OWN, ownPublic);
             long fromData = (long) CTX_NEW_FROM_NAME.invokeExact(0L, NAME_X25519, 0L);
             if (fromData == 0) {
                 return failed();
@@ -177,29 +170,32 @@ final class OpenSslX25519 {
                     && (int) FROMDATA.invokeExact(fromData, s.base + Scratch.PKEY, EVP_PKEY_KEYPAIR, s.base + Scratch.PARAMS) == 1;
             CTX_FREE.invokeExact(fromData);
             long pkey = s.buf.getLong(Scratch.PKEY);
-            if (!made || pkey == 0) {
-                return failed();
-            }
-            return derive(s, pkey, peerPublic, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        } finally {
-            release(s);
-        }
+            return made && pkey != 0 ? derive(s, pkey, peerPublic, out) : failed();
+        });
     }
 
     /** DH(privateKey, peerPublic) where the caller has no public key at hand (~30 us more). */
     static boolean sharedSecret(byte[] privateKey, byte[] peerPublic, byte[] out) {
-        Scratch s = take();
-        s.put(Scratch.PRIV, privateKey);
-        try {
+        return withScratch(s -> {
+            s.put(Scratch.PRIV, privateKey);
             long pkey = (long) NEW_RAW_PRIVATE.invokeExact(EVP_PKEY_X25519, 0L, s.base + Scratch.PRIV, (long) KEY);
-            if (pkey == 0) {
-                return failed();
-            }
-            return derive(s, pkey, peerPublic, out);
+            return pkey != 0 ? derive(s, pkey, peerPublic, out) : failed();
+        });
+    }
+
+    /** One call's libcrypto work, on a scratch of its own. */
+    private interface ScratchCall {
+        boolean run(Scratch s) throws Throwable;
+    }
+
+    /**
+     * Runs {@code call} on a pooled scratch, which is wiped and returned whatever happens (a key of
+     * the wrong length included: the bytes already staged are wiped too).
+     */
+    private static boolean withScratch(ScratchCall call) {
+        Scratch s = take();
+        try {
+            return call.run(s);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -253,6 +249,23 @@ final class OpenSslX25519 {
                 return;
             }
         }
+    }
+
+    /** For tests: how many scratches the pool holds, and whether none of them holds a secret. */
+    static int pooledScratches(boolean[] allWiped) {
+        int n = 0;
+        boolean wiped = true;
+        for (int i = 0; i < POOL.length(); i++) {
+            Scratch s = POOL.get(i);
+            if (s != null) {
+                n++;
+                for (int b = 0; b < KEY; b++) {
+                    wiped &= s.buf.get(Scratch.PRIV + b) == 0 && s.buf.get(Scratch.OUT + b) == 0;
+                }
+            }
+        }
+        allWiped[0] = wiped;
+        return n;
     }
 
     /** A refusal leaves its reason on the thread's OpenSSL error queue: drop it, report false. */

@@ -126,12 +126,22 @@ class OpenSslX25519Test {
     }
 
     @Test
-    void keysOfAnotherLengthAreRefusedWithAClearError() {
+    void keysOfAnotherLengthAreRefusedWithAClearErrorAndNoSecretStays() {
         assumeAvailable();
         byte[] out = new byte[32];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OpenSslX25519.sharedSecret(new byte[31], new byte[32], out));
         assertTrue(e.getMessage().contains("32 bytes"), e.getMessage());
+        // the private key staged before the bad public key is refused is wiped, and the scratch goes back
+        assertThrows(IllegalArgumentException.class,
+                () -> OpenSslX25519.sharedSecret(ALICE_PRIVATE, new byte[33], new byte[32], out));
+        boolean[] wiped = new boolean[1];
+        assertEquals(4, OpenSslX25519.pooledScratches(wiped));
+        assertTrue(wiped[0], "no private key or result left in the native scratch");
+        // and after a good agreement too
+        assertTrue(OpenSslX25519.sharedSecret(ALICE_PRIVATE, X25519Keys.publicFromPrivate(BOB_PRIVATE), out));
+        assertEquals(4, OpenSslX25519.pooledScratches(wiped));
+        assertTrue(wiped[0]);
     }
 
     @Test
