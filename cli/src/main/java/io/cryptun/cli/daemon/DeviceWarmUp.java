@@ -101,13 +101,14 @@ public final class DeviceWarmUp {
                 }
                 // one way only for a few packets, as a stream's data flows: the receiver's keepalive
                 // timer is then armed already (in the ping-pong above it never is), a branch that
-                // otherwise threw Inbound.receiveTransport's compiled code away in a TCP stream's first second
-                // every 32nd round long enough to move the replay window past its first 64-bit word
+                // otherwise threw Inbound.receiveTransport's compiled code away in a TCP stream's
+                // first second; every 32nd round long enough to move the replay window past its
+                // first 64-bit word
                 for (int i = 0, n = oneWayPackets(r); i < n; i++) {
                     a.send(large, i);
                 }
                 // and out of order, as the newest counter is not always the last to arrive
-                wire.deliverReversed(a, b);
+                wire.deliver(a, b, true);
                 for (int i = 0; i < 3; i++) {
                     b.send(largeBack, i);
                 }
@@ -251,15 +252,13 @@ public final class DeviceWarmUp {
         final ArrayDeque<Datagram> queue = new ArrayDeque<>();
 
         void deliver(Side a, Side b) {
-            Datagram d;
-            while ((d = queue.poll()) != null) {
-                (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
-            }
+            deliver(a, b, false);
         }
 
-        void deliverReversed(Side a, Side b) {
+        /** Delivers every datagram in flight, the last sent first when {@code reversed}. */
+        void deliver(Side a, Side b, boolean reversed) {
             Datagram d;
-            while ((d = queue.pollLast()) != null) {
+            while ((d = reversed ? queue.pollLast() : queue.poll()) != null) {
                 (a.address.equals(d.to()) ? a : b).receive(d.data(), d.from());
             }
         }

@@ -20,9 +20,9 @@ import io.cryptun.tun.offload.VirtioNetHeader;
  * And TCP as Linux sends it, every {@value #VARIANTS_EVERY}th round: three sends in a row with the
  * timestamp option (whose value changes from one send to the next, so a run of segments ends where
  * it changes; every other time with a gap in sequence before the second), the second one ending in
- * a shorter segment, the third with PSH, and the other
- * direction's pure ACKs: fed only the plain stream, the compiled coalescer and checksum code were thrown away in the first second of a
- * real TCP stream (-Xlog:deoptimization: unstable_if in GroCoalescer.parseTcp, tryJoin and add and in
+ * a shorter segment, the third with PSH, and the other direction's pure ACKs. Fed only the plain
+ * stream, the compiled coalescer and checksum code were thrown away in the first second of a real
+ * TCP stream (-Xlog:deoptimization: unstable_if in GroCoalescer.parseTcp, tryJoin and add and in
  * InternetChecksum.add) and ran in the interpreter until C2 had compiled them again, seconds later.
  */
 final class OffloadWarmUp {
