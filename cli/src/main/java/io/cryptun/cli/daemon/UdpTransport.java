@@ -27,9 +27,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The UDP side of the daemon: one dual-stack socket ([::]:port, IPv4 arriving as mapped
@@ -63,6 +65,11 @@ public final class UdpTransport implements AutoCloseable {
     private static final int GSO_MAX_SEGMENTS = 64;
     private static final int GSO_MAX_BYTES = 65000;
     private static final long PRIME_WAIT_MILLIS = 200;
+    /**
+     * Memory for segmented sends kept for the next ones (see {@link #takeRunMemory}); beyond this many
+     * in flight at once, a run takes its memory from the buffer allocator as before.
+     */
+    private static final int RUN_MEMORY_KEPT = 8;
     private static final ThreadLocal<ByteBuffer> SEND_BUFFER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_DATAGRAM));
 
@@ -75,6 +82,9 @@ public final class UdpTransport implements AutoCloseable {
     private final boolean ipv4Only;
     /** The socket itself, for sends straight from the calling thread (no hand-off to the event loop). */
     private final Socket socket;
+    /** Run memory back from the event loop, ready for the next run; see {@link #takeRunMemory}. */
+    private final ArrayBlockingQueue<ByteBuffer> runMemory = new ArrayBlockingQueue<>(RUN_MEMORY_KEPT);
+    private final AtomicInteger runMemoryMade = new AtomicInteger();
 
     /** Receives each datagram on the event loop thread; the array is reused after the call returns. */
     public interface Receiver {
@@ -258,6 +268,36 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     /**
+     * Memory for one segmented send, GSO_MAX_BYTES large, or null when RUN_MEMORY_KEPT of them are in
+     * flight already. The buffer allocator cannot serve runs this large without a cost per run: with a
+     * maximum heap under 512 MB (ours is 256) Netty's adaptive allocator pools nothing above 16,896
+     * bytes and falls back to a fresh direct buffer, zeroed and freed again, for every run that grows
+     * past that (each TSO super-packet's, after two copies as it grew): 2% of the sending daemon's
+     * CPU in a TCP stream, measured. This memory is made once, zeroed once, and comes back when the
+     * event loop has sent it.
+     */
+    ByteBuffer takeRunMemory() {
+        ByteBuffer m = runMemory.poll();
+        if (m == null) {
+            int made = runMemoryMade.get();
+            if (made < RUN_MEMORY_KEPT && runMemoryMade.compareAndSet(made, made + 1)) {
+                m = ByteBuffer.allocateDirect(GSO_MAX_BYTES);
+            }
+        }
+        return m;
+    }
+
+    private void giveBackRunMemory(ByteBuffer m) {
+        m.clear();
+        runMemory.offer(m);
+    }
+
+    /** Run memory made so far (tests: it is reused, not made again). */
+    int runMemoryMade() {
+        return runMemoryMade.get();
+    }
+
+    /**
      * Collects datagrams from one thread and hands them to the event loop in one task. Consecutive
      * datagrams of one size to one endpoint (the segments of a TCP burst, sealed) travel as one UDP
      * GSO send: the kernel cuts them apart as late as it can, which on a veth or a NIC with
@@ -265,6 +305,8 @@ public final class UdpTransport implements AutoCloseable {
      */
     public final class Batch {
         private List<DatagramPacket> pending = new ArrayList<>();
+        /** The run memory of each pending datagram ({@link #takeRunMemory}), null where the allocator's. */
+        private List<ByteBuffer> pendingMemory = new ArrayList<>();
         /**
          * A datagram that is alone so far waits here, in memory the batch owns, until a second one
          * joins it or the burst ends: interactive traffic (a ping, a handshake message) then goes out
@@ -273,6 +315,7 @@ public final class UdpTransport implements AutoCloseable {
         private final ByteBuffer lone = ByteBuffer.allocateDirect(MAX_DATAGRAM);
         private InetSocketAddress loneTo;
         private ByteBuf run;
+        private ByteBuffer runRunMemory;
         private InetSocketAddress runTo;
         private int runSegment;
         private int runCount;
@@ -309,7 +352,9 @@ public final class UdpTransport implements AutoCloseable {
         private void startRun(InetSocketAddress to, ByteBuffer first) {
             closeRun();
             int len = first.remaining();
-            run = channel.alloc().directBuffer(gso ? Math.min(GSO_MAX_BYTES, len * 8) : len, gso ? GSO_MAX_BYTES : len);
+            runRunMemory = gso && len <= GSO_MAX_BYTES ? takeRunMemory() : null;
+            run = runRunMemory != null ? Unpooled.wrappedBuffer(runRunMemory).clear()
+                    : channel.alloc().directBuffer(gso ? Math.min(GSO_MAX_BYTES, len * 8) : len, gso ? Math.max(len, GSO_MAX_BYTES) : len);
             run.writeBytes(first);
             runTo = to;
             runSegment = len;
@@ -322,7 +367,9 @@ public final class UdpTransport implements AutoCloseable {
                 return;
             }
             pending.add(runCount > 1 ? new SegmentedDatagramPacket(run, runSegment, runTo) : new DatagramPacket(run, runTo));
+            pendingMemory.add(runRunMemory);
             run = null;
+            runRunMemory = null;
         }
 
         public void flush() {
@@ -340,19 +387,28 @@ public final class UdpTransport implements AutoCloseable {
                 return;
             }
             List<DatagramPacket> batch = pending;
+            List<ByteBuffer> memory = pendingMemory;
             pending = new ArrayList<>(Math.max(8, batch.size()));
+            pendingMemory = new ArrayList<>(Math.max(8, batch.size()));
             if (channel.eventLoop().inEventLoop()) {
-                writeAll(batch);
+                writeAll(batch, memory);
             } else {
-                channel.eventLoop().execute(() -> writeAll(batch));
+                channel.eventLoop().execute(() -> writeAll(batch, memory));
             }
         }
 
-        private void writeAll(List<DatagramPacket> batch) {
-            for (DatagramPacket p : batch) {
-                if (p instanceof SegmentedDatagramPacket) {
+        private void writeAll(List<DatagramPacket> batch, List<ByteBuffer> memory) {
+            for (int i = 0; i < batch.size(); i++) {
+                DatagramPacket p = batch.get(i);
+                ByteBuffer m = memory.get(i);
+                if (p instanceof SegmentedDatagramPacket || m != null) {
+                    boolean segmented = p instanceof SegmentedDatagramPacket;
+                    // done (sent or failed) means released: the memory can take the next run
                     channel.write(p).addListener(f -> {
-                        if (!f.isSuccess() && gso) {
+                        if (m != null) {
+                            giveBackRunMemory(m);
+                        }
+                        if (segmented && !f.isSuccess() && gso) {
                             // some paths refuse segmented sends (EIO without checksum offload, EMSGSIZE on
                             // a small MTU); from then on every datagram goes on its own
                             gso = false;

@@ -115,4 +115,33 @@ class UdpTransportBatchTest {
         batch.flush();
         expect(arrivedAtOther, List.of(lone));
     }
+
+    @Test
+    void runMemoryComesBackAndIsUsedAgainAndRunsBeyondItStillArriveIntact() throws Exception {
+        UdpTransport.Batch batch = sender.newBatch();
+        // one burst after another: the memory of a sent run takes the next one
+        for (int burst = 0; burst < 40; burst++) {
+            List<byte[]> sent = new ArrayList<>();
+            for (int seq = 1; seq <= 30; seq++) {
+                byte[] d = datagram(burst * 30 + seq, 1452);
+                assertTrue(batch.add(to, d, 0, d.length));
+                sent.add(d);
+            }
+            batch.flush();
+            expect(arrived, sent);
+        }
+        assertTrue(sender.runMemoryMade() <= 3, "run memory reused, not made again: made " + sender.runMemoryMade());
+        // more runs in flight at once than memory is kept for: the rest from the allocator, all intact
+        List<byte[]> sent = new ArrayList<>();
+        for (int burst = 0; burst < 12; burst++) {
+            for (int seq = 1; seq <= 20; seq++) {
+                byte[] d = datagram(burst * 20 + seq, 1200);
+                batch.add(to, d, 0, d.length);
+                sent.add(d);
+            }
+            batch.flush();
+        }
+        expect(arrived, sent);
+        assertTrue(sender.runMemoryMade() <= 8, "made " + sender.runMemoryMade());
+    }
 }
