@@ -71,7 +71,13 @@ public final class Interface implements AutoCloseable {
         try {
             Interface itf = open(ifname, listenPort, crypto, log, warmUpHandshakes);
             // what --crypto auto chose is worth knowing when comparing throughput
-            log.verbose("data path: ChaCha20-Poly1305 by the " + cipher + " backend, X25519 by " + x25519 + "'s");
+            String jit = JitMode.current();
+            log.verbose("data path: ChaCha20-Poly1305 by the " + cipher + " backend, X25519 by " + x25519 + "'s, JIT: " + jit);
+            if (jit.equals(JitMode.QUICK) && !cipher.equals("openssl")) {
+                // the JDK's ChaCha20 and Poly1305 intrinsics are C2's: the launcher picks C2 for such a cipher
+                log.info("the quick JIT compiler alone runs the " + cipher + " cipher without its intrinsics:"
+                        + " the data path is slower (CRYPTUN_JIT=optimizing, or unset, fixes it)");
+            }
             if (metrics != null) {
                 metrics.serve(itf.name(), itf.daemon.device());
                 itf.metrics = metrics;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -90,8 +91,7 @@ class LauncherIT {
             List<String> train = javaCommandLine(25, cache, jar, java25, "train");
             String output = train.stream().filter(a -> a.startsWith("-XX:AOTCacheOutput=")).findFirst().orElse(null);
             assertTrue(output != null, "the training run records a cache: " + train);
-            assertTrue(train.containsAll(DAEMON_MEMORY_OPTIONS.subList(0, 1)) && train.contains("-XX:+UseCompactObjectHeaders"),
-                    "the training run has the daemon's JIT and object-layout options: " + train);
+            assertTrue(train.contains("-XX:+UseCompactObjectHeaders"), "the training run has the daemon's object layout: " + train);
             List<Path> caches;
             try (var s = Files.list(cache)) {
                 caches = s.filter(f -> f.getFileName().toString().matches("daemon-jdk25-[0-9]+\\.aot")).toList();
@@ -100,6 +100,7 @@ class LauncherIT {
             for (String[] daemon : List.of(new String[] {"-f", "wg0"}, new String[] {"up", "wg0", "--config", "/etc/wireguard/wg0.conf"})) {
                 List<String> run = javaCommandLine(25, cache, jar, java25, daemon);
                 assertTrue(run.contains("-XX:AOTCache=" + caches.get(0)), Arrays.toString(daemon) + ": " + run);
+                assertEquals(jitOptions(train), jitOptions(run), "the training run has the daemon's JIT");
                 assertFalse(run.contains("-Xshare:off"), "the cache needs class sharing on: " + run);
             }
             List<String> otherJar = javaCommandLine(25, cache, Path.of("/dev/zero"), java25, "-f", "wg0");
@@ -118,6 +119,48 @@ class LauncherIT {
         }
     }
 
+    /**
+     * The quick JIT compiler alone (C1) where the data path's cipher will be libcrypto's (JDK 22 and
+     * later, the library installed, --crypto auto or openssl); the optimising one alone (C2)
+     * elsewhere, as the JDK cipher's intrinsics are C2's; CRYPTUN_JIT overrides. Whether the library
+     * is installed is the launcher's guess from the usual places or CRYPTUN_LIBCRYPTO.
+     */
+    @Test
+    void theJitFollowsTheDataPathsCipher() throws Exception {
+        List<String> quick = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
+        List<String> optimizing = List.of("-XX:-TieredCompilation");
+        Path lib = Files.createTempFile("ctlauncher-libcrypto", ".so.3");
+        Path cache = Files.createTempDirectory("ctlauncher-jit");
+        try {
+            Map<String, String> installed = Map.of("CRYPTUN_LIBCRYPTO", lib.toString(), "CRYPTUN_AOT", "off");
+            Map<String, String> missing = Map.of("CRYPTUN_LIBCRYPTO", "/nonexistent/libcrypto.so.3", "CRYPTUN_AOT", "off");
+            assertEquals(quick, jitOptions(javaCommandLine(installed, 25, cache, "-f", "wg0")));
+            assertEquals(quick, jitOptions(javaCommandLine(installed, 22, cache, "up", "wg0", "--crypto", "openssl")));
+            assertEquals(quick, jitOptions(javaCommandLine(installed, 25, cache, "train")), "training as the daemon runs");
+            assertEquals(optimizing, jitOptions(javaCommandLine(installed, 25, cache, "--crypto", "jdk", "-f", "wg0")));
+            assertEquals(optimizing, jitOptions(javaCommandLine(installed, 25, cache, "-f", "--crypto=bc", "wg0")));
+            assertEquals(optimizing, jitOptions(javaCommandLine(installed, 21, cache, "-f", "wg0")), "no foreign function API");
+            assertEquals(optimizing, jitOptions(javaCommandLine(installed, 17, cache, "mesh", "ct0")));
+            assertEquals(optimizing, jitOptions(javaCommandLine(missing, 25, cache, "-f", "wg0")), "no libcrypto");
+            Map<String, String> forced = new java.util.HashMap<>(installed);
+            forced.put("CRYPTUN_JIT", "optimizing");
+            assertEquals(optimizing, jitOptions(javaCommandLine(forced, 25, cache, "-f", "wg0")));
+            forced.put("CRYPTUN_JIT", "quick");
+            assertEquals(quick, jitOptions(javaCommandLine(forced, 17, cache, "-f", "wg0")));
+            assertTrue(jitOptions(javaCommandLine(installed, 25, cache, "genkey")).isEmpty(), "one-shot commands: the JVM's defaults");
+        } finally {
+            Files.deleteIfExists(lib);
+            try (var s = Files.walk(cache)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** The JIT options among a java command line, in order. */
+    private static List<String> jitOptions(List<String> run) {
+        return run.stream().filter(a -> a.contains("TieredCompilation") || a.startsWith("-XX:TieredStopAtLevel")).toList();
+    }
+
     /** Runs the launcher with a stand-in java and returns the arguments it passed to java. */
     private static List<String> javaCommandLine(String... args) throws Exception {
         return javaCommandLine(0, null, args);
@@ -134,9 +177,18 @@ class LauncherIT {
      * command line ends with {@code args} is returned (for `train`, the one the launcher started).
      */
     private static List<String> javaCommandLine(int major, Path cache, Path jar, String... args) throws Exception {
+        return javaCommandLine(Map.of(), major, cache, jar, args);
+    }
+
+    /** As above, with these variables in the launcher's environment too. */
+    private static List<String> javaCommandLine(Map<String, String> env, int major, Path cache, String... args) throws Exception {
+        return javaCommandLine(env, major, cache, Path.of("/dev/null"), args);
+    }
+
+    private static List<String> javaCommandLine(Map<String, String> env, int major, Path cache, Path jar, String... args) throws Exception {
         Path dir = Files.createTempDirectory("ctlauncher");
         try {
-            return javaCommandLine(major, cache, jar, dir, args);
+            return javaCommandLine(env, major, cache, jar, dir, args);
         } finally {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -146,6 +198,11 @@ class LauncherIT {
 
     /** As above, with the stand-in java in {@code dir} (made there once: the cache's name depends on the java binary). */
     private static List<String> javaCommandLine(int major, Path cache, Path jar, Path dir, String... args) throws Exception {
+        return javaCommandLine(Map.of(), major, cache, jar, dir, args);
+    }
+
+    private static List<String> javaCommandLine(Map<String, String> env, int major, Path cache, Path jar, Path dir, String... args)
+            throws Exception {
         try (var old = Files.list(dir)) {
             for (Path f : old.filter(f -> f.getFileName().toString().startsWith("args.")).toList()) {
                 Files.delete(f);
@@ -170,6 +227,7 @@ class LauncherIT {
             }
             pb.environment().put("CRYPTUN_JAVA", fakeJava.toString());
             pb.environment().put("CRYPTUN_JAR", jar.toString());
+            pb.environment().putAll(env);
             pb.redirectErrorStream(true);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
