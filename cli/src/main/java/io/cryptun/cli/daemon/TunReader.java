@@ -76,6 +76,15 @@ final class TunReader implements Runnable {
                 batch.flush();
             }
         }
+
+        /** The batch made now, at start: its memory (64 KiB, zeroed) is not the first packet's to pay. */
+        void prepare() {
+            UdpTransport current = udp.get();
+            if (current != null && batchOf != current) {
+                batch = current.newBatch();
+                batchOf = current;
+            }
+        }
     }
 
     @Override
@@ -91,6 +100,7 @@ final class TunReader implements Runnable {
         byte[] work = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
         Segments segments = new Segments();
         udp.get().warmAllocator();
+        sink.prepare();
         while (running.getAsBoolean()) {
             int n;
             try {

@@ -56,6 +56,11 @@ public final class Log implements EventLog {
     }
 
     @Override
+    public boolean enabled(Level level) {
+        return threshold != null && level.ordinal() <= threshold.ordinal();
+    }
+
+    @Override
     public void log(Level level, String message) {
         if (threshold == null || level.ordinal() > threshold.ordinal()) {
             return;

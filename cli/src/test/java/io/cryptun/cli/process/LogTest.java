@@ -23,4 +23,16 @@ class LogTest {
         String line = new Log(Level.INFO, "wg0", false).format(Level.WARN, "w");
         assertTrue(line.matches("WARN: \\(wg0\\) \\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d w"), line);
     }
+
+    @Test
+    void showsItsThresholdAndTheLevelsAboveIt() {
+        Log info = new Log(Level.INFO, "wg0", false);
+        assertTrue(info.enabled(Level.ERROR) && info.enabled(Level.WARN) && info.enabled(Level.INFO));
+        assertTrue(!info.enabled(Level.VERBOSE));
+        assertTrue(new Log(Level.VERBOSE, "wg0", false).enabled(Level.VERBOSE));
+        Log silent = new Log(null, "wg0", false);
+        for (Level l : Level.values()) {
+            assertTrue(!silent.enabled(l), l.toString());
+        }
+    }
 }

@@ -331,6 +331,16 @@ public final class Device {
         eventLog.log(level, message);
     }
 
+    /**
+     * "{@code peer}: {@code what}", built only when the log shows {@code level}: the per-handshake
+     * verbose lines otherwise cost each handshake a few strings and a key label nobody reads.
+     */
+    void log(EventLog.Level level, Peer peer, String what) {
+        if (eventLog.enabled(level)) {
+            eventLog.log(level, peer + ": " + what);
+        }
+    }
+
     // ================================================================ packets and handshakes
 
     /**

@@ -12,5 +12,20 @@ public interface EventLog {
 
     void log(Level level, String message);
 
-    EventLog SILENT = (level, message) -> { };
+    /** Whether a message of {@code level} is shown: callers skip building the ones that are not. */
+    default boolean enabled(Level level) {
+        return true;
+    }
+
+    /** Logs nothing (and says so, so that no message is built for it). */
+    EventLog SILENT = new EventLog() {
+        @Override
+        public void log(Level level, String message) {
+        }
+
+        @Override
+        public boolean enabled(Level level) {
+            return false;
+        }
+    };
 }

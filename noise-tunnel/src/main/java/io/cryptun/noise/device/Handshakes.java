@@ -183,7 +183,7 @@ final class Handshakes {
             peer.handshake.state = HandshakeState.INITIATION_CONSUMED;
         }
         stats.event(Stats.Event.INITIATION_RECEIVED);
-        device.log(EventLog.Level.VERBOSE, peer + ": received handshake initiation");
+        device.log(EventLog.Level.VERBOSE, peer, "received handshake initiation");
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketReceived();
         peer.setEndpointFromPacket(from);
@@ -229,7 +229,7 @@ final class Handshakes {
             beginSymmetricSession(peer, now);
         }
         stats.event(Stats.Event.RESPONSE_RECEIVED);
-        device.log(EventLog.Level.VERBOSE, peer + ": received handshake response");
+        device.log(EventLog.Level.VERBOSE, peer, "received handshake response");
         peer.setEndpointFromPacket(from);
         peer.rxBytes.addAndGet(msg.length);
         peer.timers.anyAuthenticatedPacketTraversal(now);
@@ -296,7 +296,7 @@ final class Handshakes {
         hs.state = HandshakeState.ZEROED;
         peer.installKeypair(kp);
         stats.event(Stats.Event.SESSION_ESTABLISHED);
-        device.log(EventLog.Level.VERBOSE, peer + ": session established (" + (initiator ? "initiator" : "responder") + ")");
+        device.log(EventLog.Level.VERBOSE, peer, initiator ? "session established (initiator)" : "session established (responder)");
     }
 
     /** Frees the index of the handshake in progress, if it still names that handshake. */

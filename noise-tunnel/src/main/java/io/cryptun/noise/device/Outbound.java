@@ -197,7 +197,7 @@ final class Outbound {
             }
             peer.cookieGenerator.addMacs(msg, 0, InitiationMessage.SIZE, now);
         }
-        device.log(EventLog.Level.VERBOSE, peer + ": sending handshake initiation");
+        device.log(EventLog.Level.VERBOSE, peer, "sending handshake initiation");
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketSent();
         // armed before the initiation leaves: the response may complete the handshake on another
