@@ -144,4 +144,23 @@ class UdpTransportBatchTest {
         expect(arrived, sent);
         assertTrue(sender.runMemoryMade() <= 8, "made " + sender.runMemoryMade());
     }
+
+    @Test
+    void eachDatagramIsReportedFromItsOwnSenderAsIpv4() throws Exception {
+        LinkedBlockingQueue<InetSocketAddress> senders = new LinkedBlockingQueue<>();
+        try (UdpTransport rx = UdpTransport.open(0, (buf, off, len, from) -> senders.add(from), r -> new Thread(r, "test-udp-from"));
+                UdpTransport other = UdpTransport.open(0, (buf, off, len, from) -> { }, r -> new Thread(r, "test-udp-tx2"))) {
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), rx.port());
+            UdpTransport[] order = {sender, sender, other, sender, other, other};
+            for (UdpTransport s : order) {
+                byte[] d = datagram(1, 48);
+                assertTrue(s.send(target, d, 0, d.length));
+                InetSocketAddress from = senders.poll(5, TimeUnit.SECONDS);
+                assertTrue(from != null, "arrived");
+                assertEquals(s.port(), from.getPort(), "the sender of this datagram, not the last one's");
+                assertTrue(from.getAddress() instanceof java.net.Inet4Address, "IPv4 as wg shows it: " + from);
+                assertEquals("127.0.0.1", from.getAddress().getHostAddress());
+            }
+        }
+    }
 }
