@@ -37,6 +37,7 @@
 #                           launcher's choice, the newest JDK under /usr/lib/jvm)
 #   CRYPTUN_OPTS=           extra options for cryptun, e.g. "--crypto bc"
 #   CRYPTUN_JAVA_OPTS=      extra JVM options (passed through by the launcher), e.g. a JFR recording
+#   CRYPTUN_JIT=            quick or optimizing: the launcher's JIT choice overridden (inherited by the daemons)
 #   DAEMON_CPUS=            pin both daemons (either implementation) to these CPUs with taskset, e.g.
 #                           DAEMON_CPUS=0 for one core; iperf3 and the kernel's own work stay unpinned
 #   WARMUP=3                seconds of untimed TCP traffic after bring-up (JIT warm-up; both impls)
