@@ -83,7 +83,7 @@ public final class UdpTransport implements AutoCloseable {
     /** The socket itself, for sends straight from the calling thread (no hand-off to the event loop). */
     private final Socket socket;
     /** Run memory back from the event loop, ready for the next run; see {@link #takeRunMemory}. */
-    private final ArrayBlockingQueue<ByteBuffer> runMemory = new ArrayBlockingQueue<>(RUN_MEMORY_KEPT);
+    private final ArrayBlockingQueue<ByteBuffer> spareRunMemory = new ArrayBlockingQueue<>(RUN_MEMORY_KEPT);
     private final AtomicInteger runMemoryMade = new AtomicInteger();
 
     /** Receives each datagram on the event loop thread; the array is reused after the call returns. */
@@ -277,7 +277,7 @@ public final class UdpTransport implements AutoCloseable {
      * event loop has sent it.
      */
     ByteBuffer takeRunMemory() {
-        ByteBuffer m = runMemory.poll();
+        ByteBuffer m = spareRunMemory.poll();
         if (m == null) {
             int made = runMemoryMade.get();
             if (made < RUN_MEMORY_KEPT && runMemoryMade.compareAndSet(made, made + 1)) {
@@ -289,7 +289,7 @@ public final class UdpTransport implements AutoCloseable {
 
     private void giveBackRunMemory(ByteBuffer m) {
         m.clear();
-        runMemory.offer(m);
+        spareRunMemory.offer(m);
     }
 
     /** Run memory made so far (tests: it is reused, not made again). */
@@ -315,7 +315,8 @@ public final class UdpTransport implements AutoCloseable {
         private final ByteBuffer lone = ByteBuffer.allocateDirect(MAX_DATAGRAM);
         private InetSocketAddress loneTo;
         private ByteBuf run;
-        private ByteBuffer runRunMemory;
+        /** The current run's memory from {@link #takeRunMemory}, null where the allocator's. */
+        private ByteBuffer runMemory;
         private InetSocketAddress runTo;
         private int runSegment;
         private int runCount;
@@ -352,8 +353,8 @@ public final class UdpTransport implements AutoCloseable {
         private void startRun(InetSocketAddress to, ByteBuffer first) {
             closeRun();
             int len = first.remaining();
-            runRunMemory = gso && len <= GSO_MAX_BYTES ? takeRunMemory() : null;
-            run = runRunMemory != null ? Unpooled.wrappedBuffer(runRunMemory).clear()
+            runMemory = gso && len <= GSO_MAX_BYTES ? takeRunMemory() : null;
+            run = runMemory != null ? Unpooled.wrappedBuffer(runMemory).clear()
                     : channel.alloc().directBuffer(gso ? Math.min(GSO_MAX_BYTES, len * 8) : len, gso ? Math.max(len, GSO_MAX_BYTES) : len);
             run.writeBytes(first);
             runTo = to;
@@ -367,9 +368,9 @@ public final class UdpTransport implements AutoCloseable {
                 return;
             }
             pending.add(runCount > 1 ? new SegmentedDatagramPacket(run, runSegment, runTo) : new DatagramPacket(run, runTo));
-            pendingMemory.add(runRunMemory);
+            pendingMemory.add(runMemory);
             run = null;
-            runRunMemory = null;
+            runMemory = null;
         }
 
         public void flush() {
