@@ -57,13 +57,18 @@ final class TunReader implements Runnable {
 
         @Override
         public boolean sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+            return currentBatch().add(to, buf, off, len);
+        }
+
+        /** The batch of the transport in use now; a new one (the last flushed) when the port changed. */
+        private UdpTransport.Batch currentBatch() {
             UdpTransport current = udp.get();
             if (batchOf != current) {
                 flush();
                 batch = current.newBatch();
                 batchOf = current;
             }
-            return batch.add(to, buf, off, len);
+            return batch;
         }
 
         @Override
@@ -79,11 +84,7 @@ final class TunReader implements Runnable {
 
         /** The batch made now, at start: its memory (64 KiB, zeroed) is not the first packet's to pay. */
         void prepare() {
-            UdpTransport current = udp.get();
-            if (current != null && batchOf != current) {
-                batch = current.newBatch();
-                batchOf = current;
-            }
+            currentBatch();
         }
     }
 

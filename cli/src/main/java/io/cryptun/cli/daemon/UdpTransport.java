@@ -402,8 +402,8 @@ public final class UdpTransport implements AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 DatagramPacket p = batch.get(i);
                 ByteBuffer m = memory.get(i);
-                if (p instanceof SegmentedDatagramPacket || m != null) {
-                    boolean segmented = p instanceof SegmentedDatagramPacket;
+                boolean segmented = p instanceof SegmentedDatagramPacket;
+                if (segmented || m != null) {
                     // done (sent or failed) means released: the memory can take the next run
                     channel.write(p).addListener(f -> {
                         if (m != null) {

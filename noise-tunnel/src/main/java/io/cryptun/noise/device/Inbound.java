@@ -265,7 +265,7 @@ final class Inbound {
             }
         }
         if (retry) {
-            device.log(EventLog.Level.VERBOSE, peer + ": got a cookie, retrying the handshake with mac2 now");
+            device.log(EventLog.Level.VERBOSE, peer, "got a cookie, retrying the handshake with mac2 now");
             outbound.sendInitiation(peer, true, true, w, out, now);
         }
     }

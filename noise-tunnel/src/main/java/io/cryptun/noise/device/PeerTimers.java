@@ -164,12 +164,12 @@ final class PeerTimers {
         }
         if (newHandshakeAt <= now) {
             newHandshakeAt = NEVER;
-            peer.device.log(EventLog.Level.VERBOSE, peer + ": retrying handshake because we stopped hearing back after 15 seconds");
+            peer.device.log(EventLog.Level.VERBOSE, peer, "retrying handshake because we stopped hearing back after 15 seconds");
             peer.device.outbound.sendHandshakeInitiation(peer, false, w, out, now);
         }
         if (zeroKeyMaterialAt <= now) {
             zeroKeyMaterialAt = NEVER;
-            peer.device.log(EventLog.Level.VERBOSE, peer + ": removing all keys, since we haven't received a new one in 540 seconds");
+            peer.device.log(EventLog.Level.VERBOSE, peer, "removing all keys, since we haven't received a new one in 540 seconds");
             peer.zeroAndFlushAll();
             peer.device.stats.event(Stats.Event.KEYS_ZEROED);
         }
@@ -185,7 +185,7 @@ final class PeerTimers {
                 // a fresh start: an earlier handshake that gave up must not make this one give up at once
                 handshakeAttempts = 0;
             }
-            peer.device.log(EventLog.Level.VERBOSE, peer + ": starting a handshake the configuration asked for");
+            peer.device.log(EventLog.Level.VERBOSE, peer, "starting a handshake the configuration asked for");
             // as a retry: less than REKEY_TIMEOUT after another handshake message it is re-armed, not lost
             peer.device.outbound.sendHandshakeInitiation(peer, true, w, out, now);
         }
@@ -205,7 +205,7 @@ final class PeerTimers {
             }
         }
         if (giveUp) {
-            peer.device.log(EventLog.Level.VERBOSE, peer + ": handshake did not complete after "
+            peer.device.log(EventLog.Level.VERBOSE, peer, "handshake did not complete after "
                     + (Protocol.MAX_TIMER_HANDSHAKES + 2) + " attempts, giving up");
             sendKeepaliveAt = NEVER;
             peer.handshakeFailed("no answer to " + (Protocol.MAX_TIMER_HANDSHAKES + 2) + " initiations",
@@ -216,7 +216,7 @@ final class PeerTimers {
                 zeroKeyMaterialAt = now + Protocol.ZERO_KEYS_AFTER;
             }
         } else {
-            peer.device.log(EventLog.Level.VERBOSE, peer + ": handshake did not complete after 5 seconds, retrying (try "
+            peer.device.log(EventLog.Level.VERBOSE, peer, "handshake did not complete after 5 seconds, retrying (try "
                     + (handshakeAttempts + 1) + ")");
             peer.device.outbound.sendHandshakeInitiation(peer, true, w, out, now);
         }
