@@ -99,6 +99,10 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
+    /** A batch made with the socket, for the first {@link #newBatch()}. */
+    private final java.util.concurrent.atomic.AtomicReference<Batch> firstBatch =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     private UdpTransport(EventLoopGroup group, Channel channel) {
         this.group = group;
         this.channel = channel;
@@ -121,6 +125,10 @@ public final class UdpTransport implements AutoCloseable {
             Channel ch = bind(group, port, receiver, true);
             UdpTransport t = new UdpTransport(group, ch);
             t.primeFirstRead(receiver);
+            // the TUN reader's batch, made now: `wg set listen-port` opens a new socket, and the first
+            // packet after it (a handshake initiation) otherwise waits while the batch's 64 KB of
+            // direct memory is reserved, zeroed and faulted in
+            t.firstBatch.set(t.new Batch());
             return t;
         } catch (BindException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -444,7 +452,8 @@ public final class UdpTransport implements AutoCloseable {
 
 
     public Batch newBatch() {
-        return new Batch();
+        Batch b = firstBatch.getAndSet(null);
+        return b != null ? b : new Batch();
     }
 
     /**

@@ -163,4 +163,29 @@ class UdpTransportBatchTest {
             }
         }
     }
+
+    /**
+     * The first batch of a socket is made when the socket opens: the first packet after `wg set
+     * listen-port` (a handshake initiation, from the TUN reader) does not wait for its direct memory.
+     * Later ones are new.
+     */
+    @Test
+    void theFirstBatchIsMadeWithTheSocketAndLaterOnesAreNew() throws Exception {
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getMemoryUsed();
+        UdpTransport.Batch first = sender.newBatch();
+        long afterFirst = direct.getMemoryUsed();
+        UdpTransport.Batch second = sender.newBatch();
+        long afterSecond = direct.getMemoryUsed();
+        assertTrue(first != second, "a batch is handed out once");
+        assertEquals(before, afterFirst, "the first batch's memory was there already");
+        assertTrue(afterSecond - afterFirst >= 65535, "a later batch makes its own: " + (afterSecond - afterFirst));
+        // and the one made early works
+        byte[] d = datagram(1, 148);
+        assertTrue(first.add(to, d, 0, d.length));
+        first.flush();
+        expect(arrived, List.of(d));
+    }
 }
