@@ -20,9 +20,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--handshakes", hidden = true, defaultValue = "300", description = "in-memory handshakes (default: ${DEFAULT-VALUE})")
     int handshakes;
 
-    // 0 by default: a cache trained on the daemon pair holds its classes too (1-5 MB more idle
-    // memory in every daemon), for no gain measured where a daemon does not run the pair itself
-    @Option(names = "--packets", hidden = true, defaultValue = "0",
+    // what a daemon's start-up runs (StartupWarmUp.DEFAULT_PAIR_PACKETS): the cache then holds the
+    // daemon's IO shells linked, and the daemon's own pair warm-up runs from it (its start ~250 ms
+    // sooner than on a cache without them, idle memory within 0.3 MB: benchmarks/README.md)
+    @Option(names = "--packets", hidden = true, defaultValue = "600",
             description = "packets through two throwaway daemons over loopback (default: ${DEFAULT-VALUE})")
     int packets;
 

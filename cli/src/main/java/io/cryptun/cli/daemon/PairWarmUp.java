@@ -33,9 +33,10 @@ import java.util.EnumSet;
  * <p>Why: the in-memory warm-up ({@link DeviceWarmUp}) reaches the protocol core but not these IO
  * shells, and with C2 alone a method is compiled only after 10,000 calls. Measured on a cold pair of
  * daemons (benchmarks/README.md, cold start): the first pings ran at 1.4-1.8 ms each for seconds,
- * 0.6 ms (wireguard-go's) once 20,000 packets had passed. Its price is start-up time, so a daemon runs
- * it only when asked ({@link StartupWarmUp#DEFAULT_PAIR_PACKETS}), and {@code cryptun train} only with
- * {@code --packets N} (a cache trained on it costs every daemon 1-5 MB of idle memory).
+ * 0.6 ms (wireguard-go's) once 20,000 packets had passed. With C1 (which compiles after a few hundred
+ * calls) a short run is enough: what it buys is that the first real packets no longer run these
+ * paths for the first time in the process ({@link StartupWarmUp#DEFAULT_PAIR_PACKETS}); {@code cryptun
+ * train} runs the same, so the cache holds their classes linked and their profiles.
  *
  * <p>Nothing leaves the process but datagrams between two loopback ports; where loopback is down
  * (a fresh namespace) the first exchange times out and the warm-up ends there.

@@ -77,11 +77,15 @@ public final class StartupWarmUp {
 
     /**
      * Packets through two throwaway daemons over loopback ({@link PairWarmUp}; {@code
-     * -Dcryptun.warmup.packets=N}). Off (0) in a daemon by default: 12,000 of them bring TCP's first two
-     * seconds from ~0.4 to ~0.6 of its steady rate but add ~0.8 s (and ~2 MB) to every start on two cores
-     * (benchmarks/README.md, cold start).
+     * -Dcryptun.warmup.packets=N}; 0: none). The in-memory warm-up never runs the daemon's own IO
+     * shells (the TUN reader's batches, the receive path, the coalescer, the TUN write), and the first
+     * ping ran them for the first time in the process: interpreted, each call site and class
+     * resolved on the way (a profile of the first ping: 15% of the daemons' samples in the
+     * resolver). 600 packets, with a cache trained on the same ({@code cryptun train}): first ping
+     * 4.24 -> 3.55 ms, TCP's first 2 s 0.84 -> 0.91 of steady, start-up and idle memory the same within
+     * their noise (benchmarks/README.md, cold start, ninth session); 1,500 no better, 200 half as good.
      */
-    public static final int DEFAULT_PAIR_PACKETS = Integer.getInteger("cryptun.warmup.packets", 0);
+    public static final int DEFAULT_PAIR_PACKETS = Integer.getInteger("cryptun.warmup.packets", 600);
 
     /**
      * What a warm-up runs, in this thread: {@code handshakes} in-memory handshakes with packets
@@ -123,18 +127,48 @@ public final class StartupWarmUp {
         }
     }
 
+    /** What the part over loopback carried, for the log. */
+    private static volatile String loopbackOutcome = "not run";
+
     private static int overLoopback(int handshakes, int pairPackets, String backend) {
+        return overLoopback(handshakes, pairPackets, backend, loopbackUp());
+    }
+
+    /** As above, where loopback is up or not. */
+    static int overLoopback(int handshakes, int pairPackets, String backend, boolean loopback) {
+        if (!loopback) {
+            loopbackOutcome = "skipped: loopback is down";
+            return 0;
+        }
         if (pairPackets > 0) {
             try {
                 PairWarmUp.Result r = PairWarmUp.run(pairPackets, backend);
                 if (r.packetsDelivered() > 0) {
+                    loopbackOutcome = r.packetsDelivered() + " packets through a daemon pair";
                     return (int) Math.min(Integer.MAX_VALUE, r.packetsDelivered());
                 }
             } catch (java.io.IOException | RuntimeException e) {
                 // no socket pair or no UDP socket here: the plain loopback datagrams below, if they can
             }
         }
-        return loopbackDatagrams(handshakes * 8);
+        int datagrams = loopbackDatagrams(handshakes * 8);
+        loopbackOutcome = datagrams + " datagrams";
+        return datagrams;
+    }
+
+    /**
+     * Whether loopback carries datagrams here. In a fresh network namespace it is down: the pair's
+     * first exchange, and the datagrams' wait for their return, then waited a second each for
+     * nothing, which the interface's start paid (2.1 instead of 1.2 s to its UAPI socket, measured):
+     * then nothing is sent over it. Unknown counts as up: the waits are bounded.
+     */
+    static boolean loopbackUp() {
+        try {
+            java.net.NetworkInterface lo = java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getLoopbackAddress());
+            return lo != null && lo.isUp();
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     private static int loopbackDatagrams(int count) {
@@ -227,7 +261,8 @@ public final class StartupWarmUp {
 
     /** What its parts took, for the log. */
     public String partsTook() {
-        return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms"
+        return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms ("
+                + loopbackOutcome + ")"
                 + (quietWaitMillis >= 0 ? ", compiler quiet after " + quietWaitMillis + " ms more" : "");
     }
 
