@@ -45,7 +45,7 @@ public final class CryptunEndpoint extends Endpoint {
     /** The memory settings the ./cryptun launcher runs a daemon with (LauncherIT checks the launcher's side). */
     public CryptunEndpoint withLauncherJvmOptions() {
         withEnv("MALLOC_ARENA_MAX", "1");
-        withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms4m", "-Xmx256m",
+        withJvmOptions("-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC", "-Xms8m", "-XX:NewSize=4m", "-Xmx256m",
                 "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TrimNativeHeapInterval=5000",
                 "-XX:-TieredCompilation", "-Xshare:off", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
                 "-XX:AsyncDeflationInterval=10000", "-XX:GuaranteedSafepointInterval=0",
