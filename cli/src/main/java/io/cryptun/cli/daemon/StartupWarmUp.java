@@ -95,7 +95,7 @@ public final class StartupWarmUp {
      * sockets of the native transport on loopback (its send batching and receive path, and the
      * buffer allocator's first use, which would otherwise fall on the first real packet). Returns
      * the packets (or datagrams) that arrived over loopback (0 where loopback is down, as in a fresh
-     * namespace: the sending side was exercised all the same).
+     * namespace: then nothing is sent over it, see {@link #loopbackUp()}).
      */
     public static int runAll(int handshakes, String backend) {
         return runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, new long[3]);
