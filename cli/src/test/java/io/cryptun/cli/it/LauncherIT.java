@@ -123,6 +123,63 @@ class LauncherIT {
     }
 
     /**
+     * The cache's name carries the JVM options (CRYPTUN_JAVA_OPTS): a cache made under other ones
+     * is not used. And a cache the JVM cannot start from with the daemon's options (-Xmn8m leaves
+     * the old generation too small for its archived objects: the JVM refuses to start, "Unable to
+     * use AOT cache") is not kept: `cryptun train` says so and fails, daemons start without one and
+     * do not train again for those options. The second part runs the real JDK 25 where it is installed.
+     */
+    @Test
+    void theCacheFollowsTheJvmOptionsAndOneTheJvmCannotUseIsNotKept() throws Exception {
+        Path cache = Files.createTempDirectory("ctlauncher-aotopts");
+        Path java25 = Files.createTempDirectory("ctlauncher-java25o");
+        Path jar = Path.of("/dev/null");
+        try {
+            Map<String, String> options = Map.of("CRYPTUN_JAVA_OPTS", "-Dcryptun.warmup=10");
+            javaCommandLine(25, cache, jar, java25, "train");
+            String a = aotCache(javaCommandLine(25, cache, jar, java25, "-f", "wg0"));
+            javaCommandLine(options, 25, cache, jar, java25, "train");
+            String b = aotCache(javaCommandLine(options, 25, cache, jar, java25, "-f", "wg0"));
+            assertTrue(a.startsWith("-XX:AOTCache=") && b.startsWith("-XX:AOTCache=") && !a.equals(b),
+                    "one cache per set of options: " + a + " / " + b);
+            // the directory keeps the newest only: the daemon without those options finds none of its own
+            assertEquals("none", aotCache(javaCommandLine(25, cache, jar, java25, "-f", "wg0")));
+        } finally {
+            for (Path d : List.of(cache, java25)) {
+                try (var s = Files.walk(d)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+        Path realJava = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(realJava), "no Temurin 25 here for the real cache");
+        Path realCache = Files.createTempDirectory("ctlauncher-aotreal");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("sh", launcher().toString(), "train");
+            pb.environment().put("CRYPTUN_CACHE_DIR", realCache.toString());
+            pb.environment().put("CRYPTUN_JAVA", realJava.toString());
+            pb.environment().put("CRYPTUN_JAR", CryptunEndpoint.jar().toAbsolutePath().toString());
+            pb.environment().put("CRYPTUN_JAVA_OPTS", "-Xmn8m");
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("cannot start from an ahead-of-time cache with these JVM options (CRYPTUN_JAVA_OPTS=-Xmn8m)"), out);
+            List<String> left;
+            try (var s = Files.list(realCache)) {
+                left = s.map(f -> f.getFileName().toString()).toList();
+            }
+            assertEquals(1, left.size(), left.toString());
+            assertTrue(left.get(0).matches("daemon-jdk25-[0-9]+\\.aot\\.unusable"), "no cache, a marker: " + left);
+        } finally {
+            try (var s = Files.walk(realCache)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /**
      * The quick JIT compiler alone (C1) where the data path's cipher will be libcrypto's (JDK 22 and
      * later, the library installed, --crypto auto or openssl); the optimising one alone (C2)
      * elsewhere, as the JDK cipher's intrinsics are C2's; CRYPTUN_JIT overrides. Whether the library
@@ -197,6 +254,10 @@ class LauncherIT {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    private static String aotCache(List<String> run) {
+        return run.stream().filter(x -> x.startsWith("-XX:AOTCache=")).findFirst().orElse("none");
     }
 
     /** As above, with the stand-in java in {@code dir} (made there once: the cache's name depends on the java binary). */
