@@ -38,8 +38,9 @@ import java.util.EnumSet;
  * paths for the first time in the process ({@link StartupWarmUp#DEFAULT_PAIR_PACKETS}); {@code cryptun
  * train} runs the same, so the cache holds their classes linked and their profiles.
  *
- * <p>Nothing leaves the process but datagrams between two loopback ports; where loopback is down
- * (a fresh namespace) the first exchange times out and the warm-up ends there.
+ * <p>Nothing leaves the process but datagrams between two loopback ports. Where loopback is down
+ * (a fresh namespace) the start-up does not run it ({@link StartupWarmUp#loopbackUp()}); should the
+ * first exchange find no way through all the same, it times out and the warm-up ends there.
  */
 final class PairWarmUp {
     /** Inner addresses of the two sides (RFC 5737 and ULA labels: nothing is routed to them). */

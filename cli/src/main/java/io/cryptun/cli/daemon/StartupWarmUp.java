@@ -38,6 +38,8 @@ public final class StartupWarmUp {
     private volatile long tookNanos = -1;
     /** How long its parts took, in ms: in memory, offloads, over loopback. */
     private final long[] partMillis = new long[3];
+    /** What the part over loopback carried. */
+    private final String[] loopbackOutcome = new String[1];
     private volatile long quietWaitMillis = -1;
 
     private StartupWarmUp(int handshakes, String backend) {
@@ -45,7 +47,7 @@ public final class StartupWarmUp {
         this.thread = new Thread(() -> {
             long t0 = System.nanoTime();
             try {
-                runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, partMillis);
+                runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, partMillis, loopbackOutcome);
             } catch (RuntimeException | LinkageError e) {
                 failure = e;
             }
@@ -98,16 +100,16 @@ public final class StartupWarmUp {
      * namespace: then nothing is sent over it, see {@link #loopbackUp()}).
      */
     public static int runAll(int handshakes, String backend) {
-        return runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, new long[3]);
+        return runAll(handshakes, DEFAULT_PAIR_PACKETS, backend, new long[3], new String[1]);
     }
 
     /** {@link #runAll(int, String)} with {@code pairPackets} through the daemon pair (0: none). */
     public static int runAll(int handshakes, int pairPackets, String backend) {
-        return runAll(handshakes, pairPackets, backend, new long[3]);
+        return runAll(handshakes, pairPackets, backend, new long[3], new String[1]);
     }
 
     /** As above, with how long each part took in {@code millis}: in memory, offloads, over loopback. */
-    static int runAll(int handshakes, int pairPackets, String backend, long[] millis) {
+    static int runAll(int handshakes, int pairPackets, String backend, long[] millis, String[] outcome) {
         long t0 = System.nanoTime();
         DeviceWarmUp.run(handshakes, 16, backend);
         long t1 = System.nanoTime();
@@ -121,30 +123,26 @@ public final class StartupWarmUp {
         millis[1] = (t2 - t1) / 1_000_000L;
         try {
             return Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"))
-                    ? overLoopback(handshakes, pairPackets, backend) : 0;
+                    ? overLoopback(handshakes, pairPackets, backend, loopbackUp(), outcome) : 0;
         } finally {
             millis[2] = (System.nanoTime() - t2) / 1_000_000L;
         }
     }
 
-    /** What the part over loopback carried, for the log. */
-    private static volatile String loopbackOutcome = "not run";
-
-    private static int overLoopback(int handshakes, int pairPackets, String backend) {
-        return overLoopback(handshakes, pairPackets, backend, loopbackUp());
-    }
-
-    /** As above, where loopback is up or not. */
-    static int overLoopback(int handshakes, int pairPackets, String backend, boolean loopback) {
+    /**
+     * The part over loopback, where loopback is up or not; what it carried goes into {@code
+     * outcome[0]}, for the log.
+     */
+    static int overLoopback(int handshakes, int pairPackets, String backend, boolean loopback, String[] outcome) {
         if (!loopback) {
-            loopbackOutcome = "skipped: loopback is down";
+            outcome[0] = "skipped: loopback is down";
             return 0;
         }
         if (pairPackets > 0) {
             try {
                 PairWarmUp.Result r = PairWarmUp.run(pairPackets, backend);
                 if (r.packetsDelivered() > 0) {
-                    loopbackOutcome = r.packetsDelivered() + " packets through a daemon pair";
+                    outcome[0] = r.packetsDelivered() + " packets through a daemon pair";
                     return (int) Math.min(Integer.MAX_VALUE, r.packetsDelivered());
                 }
             } catch (java.io.IOException | RuntimeException e) {
@@ -152,7 +150,7 @@ public final class StartupWarmUp {
             }
         }
         int datagrams = loopbackDatagrams(handshakes * 8);
-        loopbackOutcome = datagrams + " datagrams";
+        outcome[0] = datagrams + " datagrams";
         return datagrams;
     }
 
@@ -262,7 +260,7 @@ public final class StartupWarmUp {
     /** What its parts took, for the log. */
     public String partsTook() {
         return "in memory " + partMillis[0] + " ms, offloads " + partMillis[1] + " ms, over loopback " + partMillis[2] + " ms ("
-                + loopbackOutcome + ")"
+                + (loopbackOutcome[0] == null ? "not run" : loopbackOutcome[0]) + ")"
                 + (quietWaitMillis >= 0 ? ", compiler quiet after " + quietWaitMillis + " ms more" : "");
     }
 

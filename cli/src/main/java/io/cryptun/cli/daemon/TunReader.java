@@ -81,11 +81,6 @@ final class TunReader implements Runnable {
                 batch.flush();
             }
         }
-
-        /** The batch made now, at start: its memory (64 KiB, zeroed) is not the first packet's to pay. */
-        void prepare() {
-            currentBatch();
-        }
     }
 
     @Override
@@ -101,7 +96,6 @@ final class TunReader implements Runnable {
         byte[] work = new byte[Protocol.HEADROOM + room + Protocol.TAILROOM];
         Segments segments = new Segments();
         udp.get().warmAllocator();
-        sink.prepare();
         while (running.getAsBoolean()) {
             int n;
             try {

@@ -125,9 +125,9 @@ public final class UdpTransport implements AutoCloseable {
             Channel ch = bind(group, port, receiver, true);
             UdpTransport t = new UdpTransport(group, ch);
             t.primeFirstRead(receiver);
-            // the TUN reader's batch, made now: `wg set listen-port` opens a new socket, and the first
-            // packet after it (a handshake initiation) otherwise waits while the batch's 64 KB of
-            // direct memory is reserved, zeroed and faulted in
+            // the TUN reader's batch, made now, for the daemon's first socket and for each one `wg set
+            // listen-port` opens: the first packet after it (a handshake initiation) otherwise waits
+            // while the batch's 64 KB of direct memory is reserved, zeroed and faulted in
             t.firstBatch.set(t.new Batch());
             return t;
         } catch (BindException e) {

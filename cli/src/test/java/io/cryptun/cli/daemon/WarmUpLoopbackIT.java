@@ -32,7 +32,7 @@ class WarmUpLoopbackIT {
         try (Netns ns = Netns.create("ctwl")) {
             ns.ip("link", "set", "lo", "down").requireSuccess();
             assertFalse(ns.callInside(StartupWarmUp::loopbackUp), "lo is down in " + ns);
-            assertTrue(ns.callInside(() -> StartupWarmUp.overLoopback(2, 50, "auto", false)) == 0);
+            assertTrue(ns.callInside(() -> StartupWarmUp.overLoopback(2, 50, "auto", false, new String[1])) == 0);
             ns.ip("link", "set", "lo", "up").requireSuccess();
             assertTrue(ns.callInside(StartupWarmUp::loopbackUp), "lo is up in " + ns);
         }
