@@ -19,6 +19,8 @@
 #                    underlay interfaces: each hop's median, in <impl>-pinghops-r<round>.txt
 #   handshake        HS_RUNS x: peer removed and re-added on both sides, then one ping: its RTT
 #                    includes the whole handshake (the packet waits for it)
+#   hshops           (not in the default set) the handshake test with the four captures of pinghops:
+#                    each ping's handshake hop by hop, in <impl>-hshops-r<round>.txt
 #   coldstart        (not in the default set) fresh daemons on both sides, configured with `wg set`
 #                    as soon as their sockets appear, one ping at once (its RTT includes the handshake
 #                    and whatever the fresh process still has to load or compile), then iperf3 TCP for
@@ -42,6 +44,8 @@
 #                           DAEMON_CPUS=0 for one core; iperf3 and the kernel's own work stay unpinned
 #   WARMUP=3                seconds of untimed TCP traffic after bring-up (JIT warm-up; both impls)
 #   HS_RUNS=5 PING_COUNT=200 IDLE_SETTLE=5
+#   COLD_HOPS=0             1: the cold start's first ping captured like hshops, in
+#                           <impl>-coldhops-r<round>.txt (the captures' start delays that ping ~0.2 s)
 #   PEERS=10000             peers for the many-peers RSS measurement (0 skips it)
 #   OUT=benchmarks/results/e2e-<UTC time>   raw.tsv, summary.md, iperf3 JSON, daemon logs
 #   MVN="mvn -B -q -o"      used to build the cryptun jar when it is missing or stale
@@ -57,7 +61,7 @@ TESTS=${TESTS:-"tcp1 tcp4 udp1392 udp64 ping handshake"}
 IMPLS=${IMPLS:-"wireguard-go cryptun"}
 WARMUP=${WARMUP:-3} HS_RUNS=${HS_RUNS:-5} PING_COUNT=${PING_COUNT:-200} IDLE_SETTLE=${IDLE_SETTLE:-5}
 PEERS=${PEERS:-10000}
-COLD_SECONDS=${COLD_SECONDS:-10}
+COLD_SECONDS=${COLD_SECONDS:-10} COLD_HOPS=${COLD_HOPS:-0}
 CRYPTUN_OPTS=${CRYPTUN_OPTS:-}
 DAEMON_CPUS=${DAEMON_CPUS:-}
 PIN=()
@@ -321,28 +325,40 @@ ping_test() { # round impl
     record "$1" "$2" ping rtt_max_ms "$mx"
 }
 
-pinghops_test() { # round impl: the ping test with four captures, then each hop's median (ping-hops.py)
-    local round=$1 impl=$2 caps=() p f side ifn proto ns
+HOPS_CAPS=()
+start_hop_captures() { # tcpdump on both tunnel interfaces (ICMP) and both underlay interfaces (UDP)
+    local f side ifn proto ns
+    HOPS_CAPS=()
     for f in "A $IF_A icmp" "A $VETH_A udp" "B $VETH_B udp" "B $IF_B icmp"; do
         read -r side ifn proto <<<"$f"
         ns=$NS_A; [[ $side == B ]] && ns=$NS_B
         ip netns exec "$ns" tcpdump -i "$ifn" -n -s 256 --immediate-mode -U --time-stamp-precision=nano \
             -w "$STATE/hops-$ifn.pcap" "$proto" >"$STATE/hops-$ifn.log" 2>&1 3>&- &
-        p=$!; PIDS+=("$p"); caps+=("$p")
+        PIDS+=("$!"); HOPS_CAPS+=("$!")
     done
     for f in "$IF_A" "$VETH_A" "$VETH_B" "$IF_B"; do
         for _ in $(seq 1 50); do grep -q "listening on" "$STATE/hops-$f.log" 2>/dev/null && break; sleep 0.1; done
     done
-    run_pings
-    sleep 0.5
-    for p in "${caps[@]}"; do stop_pid "$p"; done
-    "$HERE/ping-hops.py" "$STATE/hops-$IF_A.pcap" "$STATE/hops-$VETH_A.pcap" "$STATE/hops-$VETH_B.pcap" \
-        "$STATE/hops-$IF_B.pcap" "$U4_A" "$U4_B" >"$OUT/$impl-pinghops-r$round.txt" 2>&1 || true
-    sed "s/^/  $impl r$round: /" "$OUT/$impl-pinghops-r$round.txt" >&2
 }
 
-handshake_test() { # round impl
+stop_hop_captures() { # out-file [--handshake]: stops the captures, ping-hops.py's analysis into out-file
+    local p
+    sleep 0.5
+    for p in "${HOPS_CAPS[@]}"; do stop_pid "$p"; done
+    "$HERE/ping-hops.py" ${2:+"$2"} "$STATE/hops-$IF_A.pcap" "$STATE/hops-$VETH_A.pcap" "$STATE/hops-$VETH_B.pcap" \
+        "$STATE/hops-$IF_B.pcap" "$U4_A" "$U4_B" >"$1" 2>&1 || true
+    sed "s/^/  $(basename "$1" .txt): /" "$1" >&2
+}
+
+pinghops_test() { # round impl: the ping test with four captures, then each hop's median (ping-hops.py)
+    start_hop_captures
+    run_pings
+    stop_hop_captures "$OUT/$2-pinghops-r$1.txt"
+}
+
+handshake_test() { # round impl [hops]: with hops, captured and split into hops (ping-hops.py --handshake)
     local i o t
+    [[ -n ${3:-} ]] && start_hop_captures
     for i in $(seq 1 "$HS_RUNS"); do
         inA wg set "$IF_A" peer "$PUB_B" remove; inB wg set "$IF_B" peer "$PUB_A" remove
         inB wg set "$IF_B" peer "$PUB_A" preshared-key "$STATE/psk" endpoint "$U4_A:$PORT_A" allowed-ips "$T4_A/32,$T6_A/128"
@@ -355,6 +371,8 @@ handshake_test() { # round impl
         fi
         sleep 0.3
     done
+    [[ -n ${3:-} ]] && stop_hop_captures "$OUT/$2-hshops-r$1.txt" --handshake
+    return 0
 }
 
 daemon_info() { # pid -> one line: the binary and, for java, its version
@@ -378,12 +396,14 @@ coldstart_phase() { # round impl
     record "$round" "$impl" coldstart sockets_ms "$(ms_since "$t0")"
     configure_pair
     record "$round" "$impl" coldstart configured_ms "$(ms_since "$t0")"
+    ((COLD_HOPS)) && start_hop_captures
     if o=$(inA ping -n -c1 -W5 "$T4_B" 2>&1); then
         t=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$o")
         record "$round" "$impl" coldstart first_ping_ms "$t"
     else
         record "$round" "$impl" coldstart failed 1
     fi
+    ((COLD_HOPS)) && stop_hop_captures "$OUT/$impl-coldhops-r$round.txt" --handshake
     j=$OUT/$impl-coldstart-r$round.json
     if run_waiting timeout $((COLD_SECONDS + 30)) ip netns exec "$NS_A" iperf3 -c "$T4_B" -p 5201 -J -i 1 -t "$COLD_SECONDS" >"$j" 2>"$j.err"; then
         c1=$(cpu_ticks "$pa" "$pb")
@@ -441,6 +461,7 @@ run_phase() { # round impl
             ping) ping_test "$round" "$impl" ;;
             pinghops) pinghops_test "$round" "$impl" ;;
             handshake) handshake_test "$round" "$impl" ;;
+            hshops) handshake_test "$round" "$impl" hops ;;
             *) die "unknown test '$test'" ;;
         esac
         log "round $round: $impl $test done"

@@ -52,6 +52,7 @@ public final class Device {
     private final int maxPeers;
 
     final Handshakes handshakes;
+    final PreparedHandshakes prepared;
     final LoadGuard loadGuard;
     final Outbound outbound;
     final Inbound inbound;
@@ -72,6 +73,7 @@ public final class Device {
         this.cookieChecker = new CookieChecker(random);
         this.indices = new IndexTable<>(random::nextInt);
         this.handshakes = new Handshakes(this);
+        this.prepared = new PreparedHandshakes(this);
         this.loadGuard = new LoadGuard(this);
         this.outbound = new Outbound(this, handshakes, b.rekeyAfterTime);
         this.inbound = new Inbound(this, handshakes, outbound, loadGuard, b.inlineHandshakes);
@@ -171,6 +173,7 @@ public final class Device {
                 }
                 identity = new Identity(priv, pub);
                 cookieChecker.init(pub);
+                prepared.identitySet();
             }
             if (old != null) {
                 Keys.zero(old.privateKey);
@@ -180,6 +183,7 @@ public final class Device {
                     handshakes.computeStaticStatic(p);
                 }
                 p.expireCurrentKeypairs();
+                prepared.configured(p);
             }
         }
     }
@@ -392,6 +396,7 @@ public final class Device {
         for (Peer p : due) {
             p.timers.runExpired(w, out, now);
         }
+        prepared.run(now);
         return due.size();
     }
 
@@ -406,6 +411,6 @@ public final class Device {
 
     /** When {@link #tick} next has work, on the monotonic clock; Long.MAX_VALUE when never. */
     public long nextTimerDeadline() {
-        return timerQueue.nextDeadline();
+        return Math.min(timerQueue.nextDeadline(), up ? prepared.dueAt() : Long.MAX_VALUE);
     }
 }

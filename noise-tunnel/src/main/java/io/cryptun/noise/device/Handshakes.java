@@ -10,7 +10,6 @@ import io.cryptun.noise.session.Keypair;
 import io.cryptun.noise.wire.InitiationMessage;
 import io.cryptun.noise.wire.ResponseMessage;
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +26,6 @@ final class Handshakes {
 
     private final Device device;
     private final Clock clock;
-    private final SecureRandom random;
     private final Stats stats;
     private final IndexTable<Object> indices;
     private final UnknownInitiators unknownInitiators = new UnknownInitiators();
@@ -35,7 +33,6 @@ final class Handshakes {
     Handshakes(Device device) {
         this.device = device;
         this.clock = device.clock;
-        this.random = device.random;
         this.stats = device.stats;
         this.indices = device.indices;
     }
@@ -63,14 +60,24 @@ final class Handshakes {
             return false;
         }
         byte[] psk = peer.presharedKey();
-        IkHandshake hs = IkHandshake.initiator(WireGuardNoise.initialState(), psk,
-                id.privateKey(), id.publicKey(), peer.publicKey());
+        IkHandshake hs = device.prepared.takeInitiation(peer, msg, InitiationMessage.OFF_NOISE);
+        int n;
+        if (hs != null) {
+            hs.setPsk(psk);
+            n = 0;
+        } else {
+            hs = IkHandshake.initiator(WireGuardNoise.initialState(), psk, id.privateKey(), id.publicKey(),
+                    peer.publicKey());
+            PreparedHandshakes.KeyPair e = device.prepared.newKeyPair();
+            n = hs.writeMessageAPrefix(e.privateKey(), e.publicKey(), peer.handshake.precomputedStaticStatic,
+                    msg, InitiationMessage.OFF_NOISE);
+            e.zero();
+        }
         Keys.zero(psk);
-        byte[] ephemeral = X25519Keys.generatePrivate(random);
-        byte[] timestamp = Tai64n.of(clock.unixNanos());
-        int n = hs.writeMessageA(ephemeral, peer.handshake.precomputedStaticStatic, timestamp, 0, Tai64n.LENGTH,
-                msg, InitiationMessage.OFF_NOISE);
-        Keys.zero(ephemeral);
+        if (n >= 0) {
+            byte[] timestamp = Tai64n.of(clock.unixNanos());
+            n = hs.writeMessageAPayload(timestamp, 0, Tai64n.LENGTH, msg, InitiationMessage.OFF_NOISE);
+        }
         if (n != InitiationMessage.NOISE_LENGTH) {
             hs.destroy();
             return false;
@@ -109,9 +116,10 @@ final class Handshakes {
             return false;
         }
         ResponseMessage.writeHeader(msg, 0, index, peer.handshake.remoteIndex);
-        byte[] ephemeral = X25519Keys.generatePrivate(random);
-        int n = peer.handshake.noise.writeMessageB(ephemeral, EMPTY, 0, 0, msg, ResponseMessage.OFF_NOISE);
-        Keys.zero(ephemeral);
+        PreparedHandshakes.KeyPair e = device.prepared.takeEphemeral();
+        int n = peer.handshake.noise.writeMessageB(e.privateKey(), e.publicKey(), EMPTY, 0, 0, msg,
+                ResponseMessage.OFF_NOISE);
+        e.zero();
         peer.handshake.localIndex = index;
         if (n != ResponseMessage.NOISE_LENGTH) {
             forgetHandshakeIndex(peer);

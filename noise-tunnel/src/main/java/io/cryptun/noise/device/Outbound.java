@@ -205,6 +205,8 @@ final class Outbound {
         peer.timers.handshakeInitiated(now);
         transmit(peer, msg, InitiationMessage.SIZE, out);
         stats.event(Stats.Event.INITIATION_SENT);
+        // the retry, or the next rekey, finds its message A written
+        device.prepared.initiationSent(peer, now);
     }
 
     /** Answers the initiation just consumed, and begins the session as its responder. */
@@ -222,6 +224,7 @@ final class Outbound {
         peer.timers.anyAuthenticatedPacketTraversal(now);
         peer.timers.anyAuthenticatedPacketSent();
         transmit(peer, msg, ResponseMessage.SIZE, out);
+        device.prepared.responseSent(now);
         stats.event(Stats.Event.RESPONSE_SENT);
     }
 

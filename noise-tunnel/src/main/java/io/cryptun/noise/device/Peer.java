@@ -118,6 +118,7 @@ public final class Peer {
 
     public void setEndpoint(InetSocketAddress endpoint) {
         this.endpoint = endpoint;
+        device.prepared.configured(this);
     }
 
     /**

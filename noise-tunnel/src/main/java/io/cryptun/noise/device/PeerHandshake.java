@@ -15,6 +15,13 @@ final class PeerHandshake {
     int remoteIndex;
     final byte[] precomputedStaticStatic = new byte[32];
     boolean staticStaticValid;
+    /** Counts changes of the keys a handshake is made with: a preparation made before one is void. */
+    int keysVersion;
+    /** The next initiation, written ahead up to its payload ({@link PreparedHandshakes}), or null. */
+    IkHandshake prepared;
+    byte[] preparedPrefix;
+    /** Queued for preparation already. */
+    boolean preparationWanted;
     final byte[] lastTimestamp = new byte[12];
     long lastInitiationConsumed = Long.MIN_VALUE / 2;
     long lastSentHandshake = Long.MIN_VALUE / 2;
@@ -32,11 +39,22 @@ final class PeerHandshake {
     }
 
     void setStaticStatic(byte[] ss, boolean valid) {
+        keysVersion++;
+        discardPrepared();
         if (valid) {
             System.arraycopy(ss, 0, precomputedStaticStatic, 0, 32);
         } else {
             Arrays.fill(precomputedStaticStatic, (byte) 0);
         }
         staticStaticValid = valid;
+    }
+
+    /** Drops (zeroes) the prepared initiation, made with keys that no longer hold. */
+    void discardPrepared() {
+        if (prepared != null) {
+            prepared.destroy();
+            prepared = null;
+            preparedPrefix = null;
+        }
     }
 }

@@ -76,6 +76,14 @@ final class TimerQueue {
         return queue.size();
     }
 
+    /** Wakes the timer thread for work that is due now but not a deadline (see PreparedHandshakes). */
+    void wake() {
+        Thread t = timerThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     /** The thread unparked (outside any lock) whenever a new earliest deadline is queued. */
     void wakeOnEarlierDeadline(Thread t) {
         timerThread = t;

@@ -34,6 +34,7 @@ public final class IkHandshake {
     private byte[] ephemeralPublic;
     private byte[] remoteStatic;
     private byte[] remoteEphemeral;
+    private boolean payloadWritten;
 
     /**
      * @param state          the symmetric state after InitializeSymmetric and the prologue
@@ -71,13 +72,30 @@ public final class IkHandshake {
      */
     public int writeMessageA(byte[] ephemeralPrivate, byte[] staticStatic, byte[] payload, int pOff, int pLen,
                              byte[] out, int off) {
+        int n = writeMessageAPrefix(ephemeralPrivate, X25519Keys.publicFromPrivate(ephemeralPrivate), staticStatic,
+                out, off);
+        return n < 0 ? -1 : writeMessageAPayload(payload, pOff, pLen, out, off);
+    }
+
+    /**
+     * The first part of message A, -&gt; e, es, s, ss: everything but the payload, which depends
+     * only on keys known before the handshake is due. WireGuard's payload is the timestamp, so an
+     * initiator can write this part ahead, off the packet path, and add the payload with
+     * {@link #writeMessageAPayload} when it sends. Writes {@link #MESSAGE_A_PREFIX} bytes at
+     * {@code off}; returns that, or -1 on a low-order key.
+     */
+    public int writeMessageAPrefix(byte[] ephemeralPrivate, byte[] ephemeralPublic, byte[] staticStatic,
+                                   byte[] out, int off) {
         requireRole(true);
-        setEphemeral(ephemeralPrivate);
-        System.arraycopy(ephemeralPublic, 0, out, off, DH_LENGTH);
-        mixEphemeral(ephemeralPublic);
+        if (this.ephemeralPrivate != null) {
+            throw new IllegalStateException("message A was written already");
+        }
+        setEphemeral(ephemeralPrivate, ephemeralPublic);
+        System.arraycopy(this.ephemeralPublic, 0, out, off, DH_LENGTH);
+        mixEphemeral(this.ephemeralPublic);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteStatic, dh)) {
+            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, this.ephemeralPublic, remoteStatic, dh)) {
                 return -1;
             }
             state.mixKey(dh); // es
@@ -87,11 +105,24 @@ public final class IkHandshake {
                 return -1;
             }
             state.mixKey(staticStatic); // ss
-            n += state.encryptAndHash(payload, pOff, pLen, out, off + n);
             return n;
         } finally {
             Arrays.fill(dh, (byte) 0);
         }
+    }
+
+    /**
+     * The rest of message A after {@link #writeMessageAPrefix}: the payload, encrypted, at {@code off +
+     * MESSAGE_A_PREFIX} ({@code off} is where the prefix is or goes). Returns the length of the whole
+     * message.
+     */
+    public int writeMessageAPayload(byte[] payload, int pOff, int pLen, byte[] out, int off) {
+        requireRole(true);
+        if (ephemeralPrivate == null || payloadWritten) {
+            throw new IllegalStateException(payloadWritten ? "message A was written already" : "no message A prefix");
+        }
+        payloadWritten = true;
+        return MESSAGE_A_PREFIX + state.encryptAndHash(payload, pOff, pLen, out, off + MESSAGE_A_PREFIX);
     }
 
     /**
@@ -137,8 +168,19 @@ public final class IkHandshake {
 
     /** &lt;- e, ee, se, psk, payload. Returns bytes written or -1 on a low-order key. */
     public int writeMessageB(byte[] ephemeralPrivate, byte[] payload, int pOff, int pLen, byte[] out, int off) {
+        return writeMessageB(ephemeralPrivate, X25519Keys.publicFromPrivate(ephemeralPrivate), payload, pOff, pLen,
+                out, off);
+    }
+
+    /**
+     * The same with the ephemeral key's public half, which the caller made ahead (a scalar
+     * multiplication fewer while the initiator waits). {@code ephemeralPublic} must belong to
+     * {@code ephemeralPrivate}.
+     */
+    public int writeMessageB(byte[] ephemeralPrivate, byte[] ephemeralPublic, byte[] payload, int pOff, int pLen,
+                             byte[] out, int off) {
         requireRole(false);
-        setEphemeral(ephemeralPrivate);
+        setEphemeral(ephemeralPrivate, ephemeralPublic);
         System.arraycopy(ephemeralPublic, 0, out, off, DH_LENGTH);
         mixEphemeral(ephemeralPublic);
         byte[] dh = new byte[DH_LENGTH];
@@ -239,6 +281,7 @@ public final class IkHandshake {
         this.ephemeralPublic = o.ephemeralPublic == null ? null : o.ephemeralPublic.clone();
         this.remoteStatic = o.remoteStatic == null ? null : o.remoteStatic.clone();
         this.remoteEphemeral = o.remoteEphemeral == null ? null : o.remoteEphemeral.clone();
+        this.payloadWritten = o.payloadWritten;
     }
 
     /** Zeroes every secret: ephemeral and static private keys, psk, chaining key, hash. */
@@ -261,12 +304,12 @@ public final class IkHandshake {
         }
     }
 
-    private void setEphemeral(byte[] priv) {
+    private void setEphemeral(byte[] priv, byte[] pub) {
         if (ephemeralPrivate != null) {
             Arrays.fill(ephemeralPrivate, (byte) 0);
         }
         ephemeralPrivate = priv.clone();
-        ephemeralPublic = X25519Keys.publicFromPrivate(ephemeralPrivate);
+        ephemeralPublic = pub.clone();
     }
 
     private void requireRole(boolean wantInitiator) {
