@@ -223,6 +223,7 @@ public final class Device {
                 handshakes.computeStaticStatic(p);
             }
             peers.put(key, p);
+            prepared.configured(p);
             return p;
         }
     }

@@ -117,7 +117,7 @@ final class Handshakes {
         }
         ResponseMessage.writeHeader(msg, 0, index, peer.handshake.remoteIndex);
         PreparedHandshakes.KeyPair e = device.prepared.takeEphemeral();
-        int n = peer.handshake.noise.writeMessageB(e.privateKey(), e.publicKey(), EMPTY, 0, 0, msg,
+        int n = peer.handshake.noise.writeMessageB(e.privateKey(), e.publicKey(), e.seFor(peer), EMPTY, 0, 0, msg,
                 ResponseMessage.OFF_NOISE);
         e.zero();
         peer.handshake.localIndex = index;

@@ -13,14 +13,16 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A first packet to a peer waits for a whole handshake: the initiator's message, the
  * responder's answer, the initiator's reading of it. Of the eight scalar multiplications in that
- * round, four depend only on keys known before the packet comes: each side's fresh ephemeral key
- * pair, and the initiator's DH(e, S_responder). Measured on the daemon (benchmarks/README.md, tenth
- * session) they were a third of the handshake's time on each side. So:
+ * round, five depend only on keys known before the packet comes: each side's fresh ephemeral key
+ * pair, the initiator's DH(e, S_responder) and the responder's DH(e, S_initiator). Measured in the
+ * daemon (benchmarks/README.md, tenth session), they took a third of the handshake's time on each side.
+ * So:
  * <ul>
  * <li>each peer that may initiate soon (it has an endpoint and the device is not large, or it just
  *     initiated) gets its next message A written up to the payload ({@link
  *     IkHandshake#writeMessageAPrefix}); sending an initiation then only encrypts the timestamp;
- * <li>the device keeps one fresh ephemeral key pair in stock for its next response.
+ * <li>the device keeps one fresh ephemeral key pair in stock for its next response, on a small
+ *     device ({@link #SE_MAX_PEERS}) with DH(e, S_peer) for each of its peers.
  * </ul>
  *
  * <p>A prepared ephemeral key is used once, as one drawn at send time would be, and is zeroed
@@ -34,10 +36,47 @@ final class PreparedHandshakes {
     /** At most this many preparations per tick: a setconf of many peers must not hold up timers. */
     static final int PER_TICK = 16;
 
-    /** A fresh ephemeral key pair; {@link #zero()} once used. */
-    record KeyPair(byte[] privateKey, byte[] publicKey) {
+    /** A spare ephemeral key is made with DH(e, S_peer) for each peer of a device this small. */
+    static final int SE_MAX_PEERS = 8;
+
+    /**
+     * A fresh ephemeral key pair; for a spare, also DH(e, S_peer) for the peers it was made for
+     * (the responder's "se", known before whose initiation comes). {@link #zero()} once used.
+     */
+    static final class KeyPair {
+        private final byte[] privateKey;
+        private final byte[] publicKey;
+        private Peer[] sePeers = new Peer[0];
+        private byte[][] se = new byte[0][];
+
+        KeyPair(byte[] privateKey, byte[] publicKey) {
+            this.privateKey = privateKey;
+            this.publicKey = publicKey;
+        }
+
+        byte[] privateKey() {
+            return privateKey;
+        }
+
+        byte[] publicKey() {
+            return publicKey;
+        }
+
+        /** DH(e, S_peer) made ahead for this peer, or null. */
+        byte[] seFor(Peer peer) {
+            for (int i = 0; i < sePeers.length; i++) {
+                if (sePeers[i] == peer) {
+                    return se[i];
+                }
+            }
+            return null;
+        }
+
         void zero() {
             Keys.zero(privateKey);
+            for (byte[] s : se) {
+                Keys.zero(s);
+            }
         }
     }
 
@@ -62,6 +101,12 @@ final class PreparedHandshakes {
     void configured(Peer peer) {
         if (peer.endpoint() != null && device.peerCount() <= PREPARE_ON_CONFIG_MAX_PEERS) {
             want(peer, device.clock.nanoTime());
+        }
+        KeyPair k = spare.get();
+        if (k != null && device.peerCount() <= SE_MAX_PEERS && k.seFor(peer) == null && spare.compareAndSet(k, null)) {
+            // made before this peer was: a new spare with its DH(e, S_peer) too
+            k.zero();
+            due(device.clock.nanoTime());
         }
     }
 
@@ -110,6 +155,9 @@ final class PreparedHandshakes {
         dueAt.set(Long.MAX_VALUE);
         if (spare.get() == null && device.identity != null) {
             KeyPair k = newKeyPair();
+            if (device.peerCount() <= SE_MAX_PEERS) {
+                withSe(k, device.peers());
+            }
             if (!spare.compareAndSet(null, k)) {
                 k.zero();
             }
@@ -130,6 +178,21 @@ final class PreparedHandshakes {
     KeyPair takeEphemeral() {
         KeyPair k = spare.getAndSet(null);
         return k != null ? k : newKeyPair();
+    }
+
+    private static void withSe(KeyPair k, java.util.List<Peer> peers) {
+        Peer[] ps = new Peer[peers.size()];
+        byte[][] dhs = new byte[ps.length][];
+        int n = 0;
+        for (Peer p : peers) {
+            byte[] dh = new byte[32];
+            if (n < ps.length && X25519Keys.sharedSecret(k.privateKey, k.publicKey, p.publicKey(), dh)) {
+                ps[n] = p;
+                dhs[n++] = dh;
+            }
+        }
+        k.sePeers = java.util.Arrays.copyOf(ps, n);
+        k.se = java.util.Arrays.copyOf(dhs, n);
     }
 
     KeyPair newKeyPair() {

@@ -168,17 +168,18 @@ public final class IkHandshake {
 
     /** &lt;- e, ee, se, psk, payload. Returns bytes written or -1 on a low-order key. */
     public int writeMessageB(byte[] ephemeralPrivate, byte[] payload, int pOff, int pLen, byte[] out, int off) {
-        return writeMessageB(ephemeralPrivate, X25519Keys.publicFromPrivate(ephemeralPrivate), payload, pOff, pLen,
-                out, off);
+        return writeMessageB(ephemeralPrivate, X25519Keys.publicFromPrivate(ephemeralPrivate), null, payload, pOff,
+                pLen, out, off);
     }
 
     /**
-     * The same with the ephemeral key's public half, which the caller made ahead (a scalar
-     * multiplication fewer while the initiator waits). {@code ephemeralPublic} must belong to
-     * {@code ephemeralPrivate}.
+     * The same with work the caller did ahead, while no initiator waited: the ephemeral key's public
+     * half ({@code ephemeralPublic}, which must belong to {@code ephemeralPrivate}) and, where it
+     * knew whose initiation would come, DH(e, rs) ({@code precomputedSe}, for the static key that
+     * message A carried; null: computed here).
      */
-    public int writeMessageB(byte[] ephemeralPrivate, byte[] ephemeralPublic, byte[] payload, int pOff, int pLen,
-                             byte[] out, int off) {
+    public int writeMessageB(byte[] ephemeralPrivate, byte[] ephemeralPublic, byte[] precomputedSe, byte[] payload,
+                             int pOff, int pLen, byte[] out, int off) {
         requireRole(false);
         setEphemeral(ephemeralPrivate, ephemeralPublic);
         System.arraycopy(ephemeralPublic, 0, out, off, DH_LENGTH);
@@ -189,7 +190,12 @@ public final class IkHandshake {
                 return -1;
             }
             state.mixKey(dh); // ee
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteStatic, dh)) {
+            if (precomputedSe != null) {
+                if (isZero(precomputedSe)) {
+                    return -1;
+                }
+                System.arraycopy(precomputedSe, 0, dh, 0, DH_LENGTH);
+            } else if (!X25519Keys.sharedSecret(this.ephemeralPrivate, ephemeralPublic, remoteStatic, dh)) {
                 return -1;
             }
             state.mixKey(dh); // se

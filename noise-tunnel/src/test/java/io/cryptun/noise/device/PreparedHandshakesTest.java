@@ -68,6 +68,11 @@ class PreparedHandshakesTest {
         PreparedHandshakes.KeyPair spare = spare(b.device).get();
         assertNotNull(spare, "made when the private key was set");
         byte[] sparePublic = spare.publicKey().clone();
+        byte[] se = spare.seFor(b.device.peers().get(0));
+        assertNotNull(se, "DH(e, S_a) made ahead: a is one of b's few peers");
+        byte[] expected = new byte[32];
+        X25519Keys.sharedSecret(spare.privateKey(), a.publicKey, expected);
+        assertArrayEquals(expected, se);
 
         a.sendIp(PING);
         net.pump();
@@ -76,6 +81,7 @@ class PreparedHandshakesTest {
         assertArrayEquals(sparePublic, Arrays.copyOfRange(responses.get(0).data(), ResponseMessage.OFF_NOISE,
                 ResponseMessage.OFF_NOISE + 32));
         assertTrue(Keys.isZero(spare.privateKey()), "the used ephemeral key is zeroed");
+        assertTrue(Keys.isZero(se), "and what was made with it");
         assertNull(spare(b.device).get());
         assertEquals(1, b.tun.size());
 
@@ -87,6 +93,25 @@ class PreparedHandshakesTest {
         net.clock.advance(PreparedHandshakes.AFTER_USE_DELAY_NANOS);
         b.device.tick(b.worker, b);
         assertNotNull(spare(b.device).get());
+    }
+
+    @Test
+    void aSpareMadeBeforeAPeerWasAddedIsMadeAgainForIt() throws Exception {
+        TestNet net = new TestNet(68);
+        TestNet.Node a = net.node("a", "198.18.0.1", 1);
+        TestNet.Node b = net.node("b", "198.18.0.2", 2);
+        b.device.tick(b.worker, b);
+        PreparedHandshakes.KeyPair early = spare(b.device).get();
+        assertNotNull(early);
+        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
+        assertNull(spare(b.device).get(), "dropped: it has nothing ahead for the new peer");
+        assertTrue(Keys.isZero(early.privateKey()));
+        b.device.tick(b.worker, b);
+        assertNotNull(spare(b.device).get().seFor(b.device.peers().get(0)));
+
+        a.sendIp(PING);
+        net.pump();
+        assertEquals(1, b.tun.size(), "the handshake with the DH made ahead completes");
     }
 
     @Test
