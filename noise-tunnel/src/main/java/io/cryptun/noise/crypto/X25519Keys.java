@@ -69,6 +69,59 @@ public final class X25519Keys {
     }
 
     /**
+     * A long-lived private key for many agreements (a device's static key): with libcrypto, kept
+     * there as a key object and derivation context ({@link OpenSslX25519.KeptKey}) instead of built
+     * anew for each agreement. {@link #destroy()} zeroes and frees it; agreements after that fail.
+     * One left to the collector is freed by a cleaner.
+     */
+    public static final class StaticKey {
+        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+        private final byte[] privateKey;
+        private final byte[] publicKey;
+        private final OpenSslX25519.KeptKey kept;
+        private final java.lang.ref.Cleaner.Cleanable cleanable;
+        private volatile boolean destroyed;
+
+        private StaticKey(byte[] privateKey, byte[] publicKey) {
+            this.privateKey = privateKey.clone();
+            this.publicKey = publicKey.clone();
+            OpenSslX25519.KeptKey k = openssl() ? OpenSslX25519.KeptKey.of(privateKey, publicKey) : null;
+            this.kept = k;
+            // the action holds the native key, not this object, so this object can become unreachable
+            this.cleanable = k == null ? null : CLEANER.register(this, k::free);
+        }
+
+        /** {@code publicKey} must be {@code privateKey}'s. */
+        public static StaticKey of(byte[] privateKey, byte[] publicKey) {
+            return new StaticKey(privateKey, publicKey);
+        }
+
+        /** DH(this key, peerPublic) into out; false for a low-order peer key, or once destroyed. */
+        public boolean agree(byte[] peerPublic, byte[] out) {
+            if (destroyed) {
+                return false;
+            }
+            if (kept != null) {
+                return kept.agree(peerPublic, out);
+            }
+            return sharedSecret(privateKey, publicKey, peerPublic, out);
+        }
+
+        public void destroy() {
+            destroyed = true;
+            java.util.Arrays.fill(privateKey, (byte) 0);
+            if (cleanable != null) {
+                cleanable.clean();
+            }
+        }
+
+        /** For tests: whether the Java copy of the private key is zeroed. */
+        boolean zeroed() {
+            return Keys.isZero(privateKey);
+        }
+    }
+
+    /**
      * Uses libcrypto's X25519 exactly when the data path's cipher backend ({@code dataPathBackend},
      * as {@link TransportCipher#name()} gives it) is libcrypto's, unless {@value #BACKEND_PROPERTY}
      * is set. Returns the implementation in use.

@@ -61,7 +61,8 @@ public final class Device {
     volatile int mtu = DEFAULT_MTU;
     volatile boolean up = true;
 
-    record Identity(byte[] privateKey, byte[] publicKey) {
+    /** {@code staticKey}: the private key kept for agreements (see {@link X25519Keys.StaticKey}). */
+    record Identity(byte[] privateKey, byte[] publicKey, X25519Keys.StaticKey staticKey) {
     }
 
     private Device(Builder b) {
@@ -171,12 +172,13 @@ public final class Device {
                 if (self != null) {
                     removePeer(self);
                 }
-                identity = new Identity(priv, pub);
+                identity = new Identity(priv, pub, X25519Keys.StaticKey.of(priv, pub));
                 cookieChecker.init(pub);
                 prepared.identitySet();
             }
             if (old != null) {
                 Keys.zero(old.privateKey);
+                old.staticKey.destroy();
             }
             for (Peer p : peers.values()) {
                 synchronized (p) {

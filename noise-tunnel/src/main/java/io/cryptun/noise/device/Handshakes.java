@@ -41,7 +41,7 @@ final class Handshakes {
     void computeStaticStatic(Peer p) {
         Device.Identity id = device.identity;
         byte[] ss = new byte[32];
-        boolean ok = id != null && X25519Keys.sharedSecret(id.privateKey(), id.publicKey(), p.publicKey(), ss);
+        boolean ok = id != null && id.staticKey().agree(p.publicKey(), ss);
         p.handshake.setStaticStatic(ss, ok);
         Keys.zero(ss);
     }
@@ -67,7 +67,7 @@ final class Handshakes {
             n = 0;
         } else {
             hs = IkHandshake.initiator(WireGuardNoise.initialState(), psk, id.privateKey(), id.publicKey(),
-                    peer.publicKey());
+                    peer.publicKey()).withStaticKey(id.staticKey());
             PreparedHandshakes.KeyPair e = device.prepared.newKeyPair();
             n = hs.writeMessageAPrefix(e.privateKey(), e.publicKey(), peer.handshake.precomputedStaticStatic,
                     msg, InitiationMessage.OFF_NOISE);
@@ -142,7 +142,8 @@ final class Handshakes {
             stats.drop(DropReason.INVALID_HANDSHAKE);
             return null;
         }
-        IkHandshake hs = IkHandshake.responder(WireGuardNoise.initialState(), ZERO_KEY, id.privateKey(), id.publicKey());
+        IkHandshake hs = IkHandshake.responder(WireGuardNoise.initialState(), ZERO_KEY, id.privateKey(), id.publicKey())
+                .withStaticKey(id.staticKey());
         byte[] initiatorStatic = hs.readMessageAStatic(msg, InitiationMessage.OFF_NOISE, InitiationMessage.NOISE_LENGTH);
         Peer peer = initiatorStatic == null ? null : device.peer(initiatorStatic);
         if (peer == null || peer.removed) {

@@ -232,7 +232,7 @@ final class PreparedHandshakes {
         }
         // the scalar multiplications outside the peer's lock: its packets do not wait for them
         IkHandshake hs = IkHandshake.initiator(WireGuardNoise.initialState(), psk, id.privateKey(), id.publicKey(),
-                peer.publicKey());
+                peer.publicKey()).withStaticKey(id.staticKey());
         Keys.zero(psk);
         KeyPair e = newKeyPair();
         byte[] prefix = new byte[IkHandshake.MESSAGE_A_PREFIX];

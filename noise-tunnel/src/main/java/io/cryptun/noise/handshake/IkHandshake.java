@@ -35,6 +35,8 @@ public final class IkHandshake {
     private byte[] remoteStatic;
     private byte[] remoteEphemeral;
     private boolean payloadWritten;
+    /** The device's static key kept for agreements, or null: then agreements use staticPrivate. */
+    private X25519Keys.StaticKey staticKey;
 
     /**
      * @param state          the symmetric state after InitializeSymmetric and the prologue
@@ -62,6 +64,15 @@ public final class IkHandshake {
     public static IkHandshake responder(SymmetricState initialized, byte[] psk, byte[] staticPrivate,
                                         byte[] staticPublic) {
         return new IkHandshake(false, initialized, psk, staticPrivate, staticPublic, null);
+    }
+
+    /**
+     * Agreements with the static private key go through {@code key} (the same key, kept by its
+     * owner for many agreements; not destroyed with this handshake). Returns this.
+     */
+    public IkHandshake withStaticKey(X25519Keys.StaticKey key) {
+        this.staticKey = key;
+        return this;
     }
 
     /**
@@ -138,7 +149,7 @@ public final class IkHandshake {
         mixEphemeral(remoteEphemeral);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(staticPrivate, staticPublic, remoteEphemeral, dh)) {
+            if (!staticAgreement(remoteEphemeral, dh)) {
                 return null;
             }
             state.mixKey(dh); // es
@@ -222,7 +233,7 @@ public final class IkHandshake {
                 return -1;
             }
             state.mixKey(dh); // ee
-            if (!X25519Keys.sharedSecret(staticPrivate, staticPublic, remoteEphemeral, dh)) {
+            if (!staticAgreement(remoteEphemeral, dh)) {
                 return -1;
             }
             state.mixKey(dh); // se
@@ -288,6 +299,7 @@ public final class IkHandshake {
         this.remoteStatic = o.remoteStatic == null ? null : o.remoteStatic.clone();
         this.remoteEphemeral = o.remoteEphemeral == null ? null : o.remoteEphemeral.clone();
         this.payloadWritten = o.payloadWritten;
+        this.staticKey = o.staticKey;
     }
 
     /** Zeroes every secret: ephemeral and static private keys, psk, chaining key, hash. */
@@ -300,6 +312,11 @@ public final class IkHandshake {
         if (psk != null) {
             Arrays.fill(psk, (byte) 0);
         }
+    }
+
+    private boolean staticAgreement(byte[] remotePublic, byte[] out) {
+        return staticKey != null ? staticKey.agree(remotePublic, out)
+                : X25519Keys.sharedSecret(staticPrivate, staticPublic, remotePublic, out);
     }
 
     private void mixEphemeral(byte[] e) {

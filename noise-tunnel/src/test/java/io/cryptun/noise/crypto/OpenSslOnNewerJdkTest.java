@@ -22,9 +22,10 @@ class OpenSslOnNewerJdkTest {
         Path java = Jdks.assumeAtLeast(22, WHY);
         Class<?> vectors = Class.forName("io.cryptun.noise.handshake.NoiseVectorsTest");
         Class<?> deviceHandshakes = Class.forName("io.cryptun.noise.device.DeviceHandshakeTest");
+        Class<?> prepared = Class.forName("io.cryptun.noise.device.PreparedHandshakesTest");
         JUnitFork.Result r = JUnitFork.run(java, List.of("--enable-native-access=ALL-UNNAMED"),
                 OpenSslTransportCipherTest.class, TransportCipherSelectionTest.class, OpenSslX25519Test.class,
-                vectors, deviceHandshakes);
+                vectors, deviceHandshakes, prepared);
         assertEquals(0, r.exitCode(), r.output());
         for (String test : List.of("autoUsesLibcryptoExactlyWhereItIsAvailable",
                 "whateverTheBackendItReproducesRfc7748",
@@ -32,9 +33,15 @@ class OpenSslOnNewerJdkTest {
                 "publicKeysAndAgreementsEqualBouncyCastlesForRandomKeys",
                 "lowOrderPeerKeysAreRefusedAsBouncyCastleRefusesThem",
                 "keysOfAnotherLengthAreRefusedWithAClearErrorAndNoSecretStays",
-                "moreThreadsThanPooledScratchesAgreeConcurrently")) {
+                "moreThreadsThanPooledScratchesAgreeConcurrently",
+                "aKeptStaticKeyAgreesAsBouncyCastleAgreesWithPeerAfterPeer")) {
             assertEquals("SUCCESSFUL", r.outcome(OpenSslX25519Test.class, test), test + "\n" + r.output());
         }
+        // handshakes made with work done ahead and the kept static key, libcrypto's X25519 doing the DH
+        assertTrue(r.outcomes().entrySet().stream().filter(e -> e.getKey().startsWith(prepared.getName() + "#"))
+                .allMatch(e -> e.getValue().equals("SUCCESSFUL"))
+                && r.outcomes().keySet().stream().filter(k -> k.startsWith(prepared.getName() + "#")).count() >= 8,
+                r.output());
         // the Noise test vectors and the device's handshakes, with libcrypto's X25519 doing the DH
         assertEquals("SUCCESSFUL", r.outcome(vectors, "reproducesVector"), r.output());
         long deviceTests = r.outcomes().entrySet().stream()

@@ -125,6 +125,53 @@ class OpenSslX25519Test {
         assertTrue(OpenSslX25519.sharedSecret(ALICE_PRIVATE, pub, X25519Keys.publicFromPrivate(BOB_PRIVATE), out));
     }
 
+    /**
+     * A static key kept in libcrypto (one key object and derivation context for many agreements)
+     * gives Bouncy Castle's bytes for many peers in a row, refuses low-order peers as a fresh
+     * agreement does and goes on working after, and refuses everything once destroyed.
+     */
+    @Test
+    void aKeptStaticKeyAgreesAsBouncyCastleAgreesWithPeerAfterPeer() {
+        assumeAvailable();
+        Random random = new Random(77);
+        byte[] priv = new byte[32];
+        random.nextBytes(priv);
+        X25519Keys.clamp(priv);
+        OpenSslX25519.KeptKey kept = OpenSslX25519.KeptKey.of(priv, bcPublic(priv));
+        assertTrue(kept != null);
+        try {
+            for (int i = 0; i < 50; i++) {
+                byte[] peerPriv = new byte[32];
+                random.nextBytes(peerPriv);
+                byte[] peer = bcPublic(peerPriv);
+                byte[] expected = new byte[32];
+                assertTrue(X25519.calculateAgreement(priv, 0, peer, 0, expected, 0));
+                byte[] out = new byte[32];
+                assertTrue(kept.agree(peer, out), "agreement " + i);
+                assertArrayEquals(expected, out, "agreement " + i);
+                if (i % 10 == 3) {
+                    byte[] low = lowOrderPoints().get(i % 7);
+                    byte[] refused = new byte[32];
+                    refused[0] = 42;
+                    assertFalse(kept.agree(low, refused));
+                    assertEquals(42, refused[0], "a refused agreement writes nothing");
+                }
+            }
+        } finally {
+            kept.free();
+        }
+        assertFalse(kept.agree(bcPublic(BOB_PRIVATE), new byte[32]), "freed: nothing more");
+        kept.free();
+
+        X25519Keys.StaticKey key = X25519Keys.StaticKey.of(ALICE_PRIVATE, HEX.parseHex(ALICE_PUBLIC));
+        byte[] out = new byte[32];
+        assertTrue(key.agree(HEX.parseHex(BOB_PUBLIC), out));
+        assertEquals(SHARED, HEX.formatHex(out));
+        key.destroy();
+        assertTrue(key.zeroed(), "its Java copy of the private key is zeroed");
+        assertFalse(key.agree(HEX.parseHex(BOB_PUBLIC), out), "destroyed: nothing more");
+    }
+
     @Test
     void keysOfAnotherLengthAreRefusedWithAClearErrorAndNoSecretStays() {
         assumeAvailable();

@@ -28,11 +28,15 @@ class SecretZeroingTest {
         TestNet net = new TestNet(21);
         TestNet.Node a = net.node("a", "198.18.0.1", 1);
         byte[] first = identityPrivateKey(a.device);
+        io.cryptun.noise.crypto.X25519Keys.StaticKey firstKept = identityStaticKey(a.device);
+        byte[] somePeer = io.cryptun.noise.crypto.X25519Keys.publicFromPrivate(a.privateKey);
+        assertTrue(firstKept.agree(somePeer, new byte[32]));
         assertFalse(Keys.isZero(first));
         byte[] next = a.privateKey.clone();
         next[0] ^= 0x40;
         a.device.setPrivateKey(next);
         assertTrue(Keys.isZero(first), "the old private key is zeroed in place");
+        assertFalse(firstKept.agree(somePeer, new byte[32]), "and the copy kept for agreements destroyed");
         byte[] second = identityPrivateKey(a.device);
         a.device.setPrivateKey(null);
         assertTrue(Keys.isZero(second), "a removed private key is zeroed in place");
@@ -110,6 +114,13 @@ class SecretZeroingTest {
         Method m = identity.getClass().getDeclaredMethod("privateKey");
         m.setAccessible(true);
         return (byte[]) m.invoke(identity);
+    }
+
+    private static io.cryptun.noise.crypto.X25519Keys.StaticKey identityStaticKey(Device d) throws Exception {
+        Object identity = field(Device.class, "identity").get(d);
+        Method m = identity.getClass().getDeclaredMethod("staticKey");
+        m.setAccessible(true);
+        return (io.cryptun.noise.crypto.X25519Keys.StaticKey) m.invoke(identity);
     }
 
     /** Every secret field of the handshake (and of its symmetric state) is null or all zero. */
