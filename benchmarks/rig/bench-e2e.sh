@@ -46,6 +46,8 @@
 #   HS_RUNS=5 PING_COUNT=200 IDLE_SETTLE=5
 #   COLD_HOPS=0             1: the cold start's first ping captured like hshops, in
 #                           <impl>-coldhops-r<round>.txt (the captures' start delays that ping ~0.2 s)
+#   COLD_PING_DELAY=0       seconds between configuring the cold daemons and their first ping (what
+#                           a fresh process costs, apart from what a just-configured peer costs)
 #   PEERS=10000             peers for the many-peers RSS measurement (0 skips it)
 #   OUT=benchmarks/results/e2e-<UTC time>   raw.tsv, summary.md, iperf3 JSON, daemon logs
 #   MVN="mvn -B -q -o"      used to build the cryptun jar when it is missing or stale
@@ -61,7 +63,7 @@ TESTS=${TESTS:-"tcp1 tcp4 udp1392 udp64 ping handshake"}
 IMPLS=${IMPLS:-"wireguard-go cryptun"}
 WARMUP=${WARMUP:-3} HS_RUNS=${HS_RUNS:-5} PING_COUNT=${PING_COUNT:-200} IDLE_SETTLE=${IDLE_SETTLE:-5}
 PEERS=${PEERS:-10000}
-COLD_SECONDS=${COLD_SECONDS:-10} COLD_HOPS=${COLD_HOPS:-0}
+COLD_SECONDS=${COLD_SECONDS:-10} COLD_HOPS=${COLD_HOPS:-0} COLD_PING_DELAY=${COLD_PING_DELAY:-0}
 CRYPTUN_OPTS=${CRYPTUN_OPTS:-}
 DAEMON_CPUS=${DAEMON_CPUS:-}
 PIN=()
@@ -397,6 +399,7 @@ coldstart_phase() { # round impl
     configure_pair
     record "$round" "$impl" coldstart configured_ms "$(ms_since "$t0")"
     ((COLD_HOPS)) && start_hop_captures
+    [[ $COLD_PING_DELAY == 0 ]] || sleep "$COLD_PING_DELAY"
     if o=$(inA ping -n -c1 -W5 "$T4_B" 2>&1); then
         t=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$o")
         record "$round" "$impl" coldstart first_ping_ms "$t"
