@@ -159,19 +159,32 @@ final class OpenSslX25519 {
      */
     static boolean sharedSecret(byte[] privateKey, byte[] ownPublic, byte[] peerPublic, byte[] out) {
         return withScratch(s -> {
-            s.put(Scratch.PRIV, privateKey);
-            s.put(Scratch.OWN, ownPublic);
-            long fromData = (long) CTX_NEW_FROM_NAME.invokeExact(0L, NAME_X25519, 0L);
-            if (fromData == 0) {
-                return failed();
-            }
-            s.buf.putLong(Scratch.PKEY, 0L);
-            boolean made = (int) FROMDATA_INIT.invokeExact(fromData) == 1
-                    && (int) FROMDATA.invokeExact(fromData, s.base + Scratch.PKEY, EVP_PKEY_KEYPAIR, s.base + Scratch.PARAMS) == 1;
-            CTX_FREE.invokeExact(fromData);
-            long pkey = s.buf.getLong(Scratch.PKEY);
-            return made && pkey != 0 ? derive(s, pkey, peerPublic, out) : failed();
+            long pkey = keyObject(s, privateKey, ownPublic);
+            return pkey != 0 ? derive(s, pkey, peerPublic, out) : failed();
         });
+    }
+
+    /**
+     * A key object made from both halves of a key pair ({@code EVP_PKEY_fromdata}: libcrypto then
+     * need not compute the public key), or 0 when refused (the error queue is left for the caller).
+     */
+    private static long keyObject(Scratch s, byte[] privateKey, byte[] publicKey) throws Throwable {
+        s.put(Scratch.PRIV, privateKey);
+        s.put(Scratch.OWN, publicKey);
+        long fromData = (long) CTX_NEW_FROM_NAME.invokeExact(0L, NAME_X25519, 0L);
+        if (fromData == 0) {
+            return 0;
+        }
+        s.buf.putLong(Scratch.PKEY, 0L);
+        boolean made = (int) FROMDATA_INIT.invokeExact(fromData) == 1
+                && (int) FROMDATA.invokeExact(fromData, s.base + Scratch.PKEY, EVP_PKEY_KEYPAIR, s.base + Scratch.PARAMS) == 1;
+        CTX_FREE.invokeExact(fromData);
+        long pkey = s.buf.getLong(Scratch.PKEY);
+        if (!made && pkey != 0) {
+            PKEY_FREE.invokeExact(pkey);
+            return 0;
+        }
+        return pkey;
     }
 
     /** DH(privateKey, peerPublic) where the caller has no public key at hand (~30 us more). */
@@ -199,19 +212,8 @@ final class OpenSslX25519 {
         static KeptKey of(byte[] privateKey, byte[] publicKey) {
             KeptKey k = new KeptKey();
             boolean ok = withScratch(s -> {
-                s.put(Scratch.PRIV, privateKey);
-                s.put(Scratch.OWN, publicKey);
-                long fromData = (long) CTX_NEW_FROM_NAME.invokeExact(0L, NAME_X25519, 0L);
-                if (fromData == 0) {
-                    return failed();
-                }
-                s.buf.putLong(Scratch.PKEY, 0L);
-                boolean made = (int) FROMDATA_INIT.invokeExact(fromData) == 1
-                        && (int) FROMDATA.invokeExact(fromData, s.base + Scratch.PKEY, EVP_PKEY_KEYPAIR,
-                        s.base + Scratch.PARAMS) == 1;
-                CTX_FREE.invokeExact(fromData);
-                k.pkey = s.buf.getLong(Scratch.PKEY);
-                if (!made || k.pkey == 0) {
+                k.pkey = keyObject(s, privateKey, publicKey);
+                if (k.pkey == 0) {
                     return failed();
                 }
                 k.ctx = (long) CTX_NEW.invokeExact(k.pkey, 0L);

@@ -116,12 +116,9 @@ class PreparedHandshakesTest {
 
     @Test
     void aPreSharedKeySetAfterThePreparationIsTheOneUsed() {
-        TestNet net = new TestNet(63);
-        TestNet.Node a = net.node("a", "198.18.0.1", 1);
-        TestNet.Node b = net.node("b", "198.18.0.2", 2);
-        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
-        a.device.tick(a.worker, a);
-        assertNotNull(a.device.peers().get(0).handshake.prepared);
+        TestNet net = preparedPair(63);
+        TestNet.Node a = net.nodes.get(0);
+        TestNet.Node b = net.nodes.get(1);
         byte[] psk = new byte[32];
         Arrays.fill(psk, (byte) 5);
         a.device.peers().get(0).setPresharedKey(psk);
@@ -134,22 +131,30 @@ class PreparedHandshakesTest {
         assertEquals(0, a.device.stats().drops(DropReason.INVALID_HANDSHAKE));
     }
 
-    @Test
-    void aNewPrivateKeyDropsThePreparationAndZeroesIt() throws Exception {
-        TestNet net = new TestNet(64);
+    /** a and b paired, a's timer thread run once: b's initiation is prepared. */
+    private static TestNet preparedPair(long seed) {
+        TestNet net = new TestNet(seed);
         TestNet.Node a = net.node("a", "198.18.0.1", 1);
         TestNet.Node b = net.node("b", "198.18.0.2", 2);
         TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
         a.device.tick(a.worker, a);
+        assertNotNull(a.device.peers().get(0).handshake.prepared);
+        return net;
+    }
+
+    @Test
+    void aNewPrivateKeyDropsThePreparationAndZeroesIt() throws Exception {
+        TestNet net = preparedPair(64);
+        TestNet.Node a = net.nodes.get(0);
+        TestNet.Node b = net.nodes.get(1);
         Peer aSideB = a.device.peers().get(0);
         IkHandshake old = aSideB.handshake.prepared;
-        assertNotNull(old);
 
         byte[] newKey = a.privateKey.clone();
         newKey[1] ^= 0x10;
         a.device.setPrivateKey(newKey);
         assertNull(aSideB.handshake.prepared);
-        assertTrue(secretsZero(old), "ephemeral, chaining key and hash of the dropped preparation");
+        assertTrue(SecretZeroingTest.allSecretsZero(old), "ephemeral, chaining key and hash of the dropped preparation");
         a.device.tick(a.worker, a);
         assertNotNull(aSideB.handshake.prepared, "prepared again with the new key");
 
@@ -167,17 +172,12 @@ class PreparedHandshakesTest {
 
     @Test
     void aRemovedPeersPreparationIsZeroed() throws Exception {
-        TestNet net = new TestNet(65);
-        TestNet.Node a = net.node("a", "198.18.0.1", 1);
-        TestNet.Node b = net.node("b", "198.18.0.2", 2);
-        TestNet.pair(a, "10.0.0.1/32", b, "10.0.0.2/32", null);
-        a.device.tick(a.worker, a);
+        TestNet.Node a = preparedPair(65).nodes.get(0);
         Peer aSideB = a.device.peers().get(0);
         IkHandshake prepared = aSideB.handshake.prepared;
-        assertNotNull(prepared);
         a.device.removePeer(aSideB);
         assertNull(aSideB.handshake.prepared);
-        assertTrue(secretsZero(prepared));
+        assertTrue(SecretZeroingTest.allSecretsZero(prepared));
     }
 
     @Test
@@ -235,27 +235,5 @@ class PreparedHandshakesTest {
         Field f = PreparedHandshakes.class.getDeclaredField("spare");
         f.setAccessible(true);
         return (AtomicReference<PreparedHandshakes.KeyPair>) f.get(d.prepared);
-    }
-
-    private static boolean secretsZero(IkHandshake hs) throws Exception {
-        for (String name : new String[] {"ephemeralPrivate", "staticPrivate", "psk"}) {
-            Field f = IkHandshake.class.getDeclaredField(name);
-            f.setAccessible(true);
-            byte[] v = (byte[]) f.get(hs);
-            if (v != null && !Keys.isZero(v)) {
-                return false;
-            }
-        }
-        Field sf = IkHandshake.class.getDeclaredField("state");
-        sf.setAccessible(true);
-        Object state = sf.get(hs);
-        for (String name : new String[] {"ck", "h", "k"}) {
-            Field f = state.getClass().getDeclaredField(name);
-            f.setAccessible(true);
-            if (!Keys.isZero((byte[]) f.get(state))) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -124,7 +124,7 @@ class SecretZeroingTest {
     }
 
     /** Every secret field of the handshake (and of its symmetric state) is null or all zero. */
-    private static boolean allSecretsZero(IkHandshake hs) throws Exception {
+    static boolean allSecretsZero(IkHandshake hs) throws Exception {
         for (String name : new String[] {"ephemeralPrivate", "staticPrivate", "psk"}) {
             byte[] v = (byte[]) field(IkHandshake.class, name).get(hs);
             if (v != null && !Keys.isZero(v)) {
