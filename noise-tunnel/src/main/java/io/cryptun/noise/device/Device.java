@@ -61,8 +61,11 @@ public final class Device {
     volatile int mtu = DEFAULT_MTU;
     volatile boolean up = true;
 
-    /** {@code staticKey}: the private key kept for agreements (see {@link X25519Keys.StaticKey}). */
-    record Identity(byte[] privateKey, byte[] publicKey, X25519Keys.StaticKey staticKey) {
+    /**
+     * {@code staticKey}: the private key kept for agreements (see {@link X25519Keys.StaticKey});
+     * {@code responderHash}: H0 with the public key mixed in, where every initiation to us starts.
+     */
+    record Identity(byte[] privateKey, byte[] publicKey, X25519Keys.StaticKey staticKey, byte[] responderHash) {
     }
 
     private Device(Builder b) {
@@ -172,7 +175,8 @@ public final class Device {
                 if (self != null) {
                     removePeer(self);
                 }
-                identity = new Identity(priv, pub, X25519Keys.StaticKey.of(priv, pub));
+                identity = new Identity(priv, pub, X25519Keys.StaticKey.of(priv, pub),
+                        io.cryptun.noise.handshake.WireGuardNoise.responderHash(pub));
                 cookieChecker.init(pub);
                 prepared.identitySet();
             }

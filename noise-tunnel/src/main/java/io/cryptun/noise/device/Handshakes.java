@@ -142,8 +142,8 @@ final class Handshakes {
             stats.drop(DropReason.INVALID_HANDSHAKE);
             return null;
         }
-        IkHandshake hs = IkHandshake.responder(WireGuardNoise.initialState(), ZERO_KEY, id.privateKey(), id.publicKey())
-                .withStaticKey(id.staticKey());
+        IkHandshake hs = IkHandshake.responderAfterPremessage(WireGuardNoise.responderState(id.responderHash()), ZERO_KEY,
+                id.privateKey(), id.publicKey()).withStaticKey(id.staticKey());
         byte[] initiatorStatic = hs.readMessageAStatic(msg, InitiationMessage.OFF_NOISE, InitiationMessage.NOISE_LENGTH);
         Peer peer = initiatorStatic == null ? null : device.peer(initiatorStatic);
         if (peer == null || peer.removed) {

@@ -235,6 +235,8 @@ final class PreparedHandshakes {
                 peer.publicKey()).withStaticKey(id.staticKey());
         Keys.zero(psk);
         KeyPair e = newKeyPair();
+        // the response's two agreements with e then find it in libcrypto already (see StaticKey)
+        hs.withEphemeralKey(X25519Keys.StaticKey.of(e.privateKey(), e.publicKey()));
         byte[] prefix = new byte[IkHandshake.MESSAGE_A_PREFIX];
         int n = hs.writeMessageAPrefix(e.privateKey(), e.publicKey(), ss, prefix, 0);
         e.zero();

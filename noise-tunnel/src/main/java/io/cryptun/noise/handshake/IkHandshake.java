@@ -37,6 +37,9 @@ public final class IkHandshake {
     private boolean payloadWritten;
     /** The device's static key kept for agreements, or null: then agreements use staticPrivate. */
     private X25519Keys.StaticKey staticKey;
+    /** The ephemeral key kept for agreements, or null; destroyed with this handshake when it owns it. */
+    private X25519Keys.StaticKey ephemeralKey;
+    private boolean ownsEphemeralKey;
 
     /**
      * @param state          the symmetric state after InitializeSymmetric and the prologue
@@ -45,6 +48,11 @@ public final class IkHandshake {
      */
     private IkHandshake(boolean initiator, SymmetricState state, byte[] psk, byte[] staticPrivate,
                         byte[] staticPublic, byte[] remoteStatic) {
+        this(initiator, state, psk, staticPrivate, staticPublic, remoteStatic, false);
+    }
+
+    private IkHandshake(boolean initiator, SymmetricState state, byte[] psk, byte[] staticPrivate,
+                        byte[] staticPublic, byte[] remoteStatic, boolean premessageMixed) {
         this.initiator = initiator;
         this.state = state;
         this.pskModifier = psk != null;
@@ -53,7 +61,9 @@ public final class IkHandshake {
         this.staticPublic = staticPublic.clone();
         this.remoteStatic = remoteStatic == null ? null : remoteStatic.clone();
         // pre-message "<- s": both sides hash the responder's static key
-        state.mixHash(initiator ? this.remoteStatic : this.staticPublic);
+        if (!premessageMixed) {
+            state.mixHash(initiator ? this.remoteStatic : this.staticPublic);
+        }
     }
 
     public static IkHandshake initiator(SymmetricState initialized, byte[] psk, byte[] staticPrivate,
@@ -67,11 +77,32 @@ public final class IkHandshake {
     }
 
     /**
+     * A responder whose state has the pre-message "&lt;- s" (its own static key) mixed in already:
+     * the same for every initiation it reads, so its owner hashes it once per key pair rather than
+     * once per initiation.
+     */
+    public static IkHandshake responderAfterPremessage(SymmetricState premessageMixed, byte[] psk,
+                                                       byte[] staticPrivate, byte[] staticPublic) {
+        return new IkHandshake(false, premessageMixed, psk, staticPrivate, staticPublic, null, true);
+    }
+
+    /**
      * Agreements with the static private key go through {@code key} (the same key, kept by its
      * owner for many agreements; not destroyed with this handshake). Returns this.
      */
     public IkHandshake withStaticKey(X25519Keys.StaticKey key) {
         this.staticKey = key;
+        return this;
+    }
+
+    /**
+     * Agreements with the ephemeral key that {@link #writeMessageAPrefix} is given go through
+     * {@code key} (made from that key pair ahead, off the packet path); this handshake owns it and
+     * destroys it with itself, its copies only borrow it. Returns this.
+     */
+    public IkHandshake withEphemeralKey(X25519Keys.StaticKey key) {
+        this.ephemeralKey = key;
+        this.ownsEphemeralKey = true;
         return this;
     }
 
@@ -106,7 +137,7 @@ public final class IkHandshake {
         mixEphemeral(this.ephemeralPublic);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(this.ephemeralPrivate, this.ephemeralPublic, remoteStatic, dh)) {
+            if (!ephemeralAgreement(remoteStatic, dh)) {
                 return -1;
             }
             state.mixKey(dh); // es
@@ -229,7 +260,7 @@ public final class IkHandshake {
         mixEphemeral(remoteEphemeral);
         byte[] dh = new byte[DH_LENGTH];
         try {
-            if (!X25519Keys.sharedSecret(ephemeralPrivate, ephemeralPublic, remoteEphemeral, dh)) {
+            if (!ephemeralAgreement(remoteEphemeral, dh)) {
                 return -1;
             }
             state.mixKey(dh); // ee
@@ -300,11 +331,17 @@ public final class IkHandshake {
         this.remoteEphemeral = o.remoteEphemeral == null ? null : o.remoteEphemeral.clone();
         this.payloadWritten = o.payloadWritten;
         this.staticKey = o.staticKey;
+        // borrowed: a copy tried on a message and dropped must not take the key from the original
+        this.ephemeralKey = o.ephemeralKey;
+        this.ownsEphemeralKey = false;
     }
 
     /** Zeroes every secret: ephemeral and static private keys, psk, chaining key, hash. */
     public void destroy() {
         state.destroy();
+        if (ownsEphemeralKey && ephemeralKey != null) {
+            ephemeralKey.destroy();
+        }
         if (ephemeralPrivate != null) {
             Arrays.fill(ephemeralPrivate, (byte) 0);
         }
@@ -312,6 +349,11 @@ public final class IkHandshake {
         if (psk != null) {
             Arrays.fill(psk, (byte) 0);
         }
+    }
+
+    private boolean ephemeralAgreement(byte[] remotePublic, byte[] out) {
+        return ephemeralKey != null ? ephemeralKey.agree(remotePublic, out)
+                : X25519Keys.sharedSecret(ephemeralPrivate, ephemeralPublic, remotePublic, out);
     }
 
     private boolean staticAgreement(byte[] remotePublic, byte[] out) {

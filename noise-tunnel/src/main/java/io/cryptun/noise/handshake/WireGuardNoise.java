@@ -30,6 +30,18 @@ public final class WireGuardNoise {
         return SymmetricState.resume(C0, H0);
     }
 
+    /** H0 with a responder's static public key mixed in (IK's pre-message): the same for all its handshakes. */
+    public static byte[] responderHash(byte[] responderPublic) {
+        SymmetricState s = initialState();
+        s.mixHash(responderPublic);
+        return s.handshakeHash();
+    }
+
+    /** A fresh symmetric state at (C0, {@code responderHash}), for {@link IkHandshake#responderAfterPremessage}. */
+    public static SymmetricState responderState(byte[] responderHash) {
+        return SymmetricState.resume(C0, responderHash);
+    }
+
     /** HASH(label ‖ publicKey): the mac1 key or the cookie encryption key for that public key. */
     public static byte[] labelKey(byte[] label, byte[] publicKey) {
         return Blake2s.hash(label, publicKey);

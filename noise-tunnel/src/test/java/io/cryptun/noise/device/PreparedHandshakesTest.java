@@ -170,6 +170,39 @@ class PreparedHandshakesTest {
         assertEquals(1, b.tun.size());
     }
 
+    /**
+     * The prepared initiation's ephemeral key, kept in the crypto library for the response's
+     * agreements, survives a forged response (tried on a copy) and is destroyed once the session
+     * exists.
+     */
+    @Test
+    void theKeptEphemeralKeyOutlivesAForgedResponseAndNotTheHandshake() throws Exception {
+        TestNet net = preparedPair(69);
+        TestNet.Node a = net.nodes.get(0);
+        TestNet.Node b = net.nodes.get(1);
+        Peer aSideB = a.device.peers().get(0);
+        IkHandshake prepared = aSideB.handshake.prepared;
+        Field f = IkHandshake.class.getDeclaredField("ephemeralKey");
+        f.setAccessible(true);
+        X25519Keys.StaticKey kept = (X25519Keys.StaticKey) f.get(prepared);
+        assertNotNull(kept);
+
+        a.sendIp(PING);
+        byte[] forged = new byte[ResponseMessage.SIZE];
+        forged[0] = MessageType.RESPONSE;
+        io.cryptun.noise.wire.Bytes.writeIntLE(forged, 8, aSideB.handshake.localIndex);
+        new io.cryptun.noise.cookie.CookieGenerator(a.publicKey).addMacs(forged, 0, forged.length, net.clock.nanoTime());
+        a.device.receive(a.worker, forged, 0, forged.length, b.address, a);
+        a.device.processHandshakes(a.worker, a);
+        assertEquals(1, a.device.stats().drops(DropReason.INVALID_HANDSHAKE));
+        assertTrue(kept.agree(b.publicKey, new byte[32]), "the forged response's trial left the key alone");
+
+        net.pump();
+        assertNotNull(aSideB.currentKeypair(), "the real response completes the handshake with it");
+        assertEquals(1, b.tun.size());
+        assertFalse(kept.agree(b.publicKey, new byte[32]), "destroyed with the finished handshake");
+    }
+
     @Test
     void aRemovedPeersPreparationIsZeroed() throws Exception {
         TestNet.Node a = preparedPair(65).nodes.get(0);
