@@ -197,9 +197,9 @@ final class OpenSslX25519 {
     }
 
     /**
-     * A private key kept in libcrypto, with a derivation context made from it once, for the many
-     * agreements of a device's static key: each one then makes only the peer's key object, sets it
-     * and derives. Building the key object (EVP_PKEY_CTX_new_from_name, fromdata) was the slowest
+     * A private key kept in libcrypto, with a derivation context made from it once, for its
+     * agreements (a device's static key, a prepared initiation's ephemeral key): each one then makes
+     * only the peer's key object, sets it and derives. Building the key object (EVP_PKEY_CTX_new_from_name, fromdata) was the slowest
      * part of a responder's first agreement after a quiet while (~70 of ~130 us, measured in the
      * daemon), and the derivation context is one allocation and method fetch fewer per agreement.
      * Its users are synchronized on it: a derivation context is not for two threads at once.

@@ -69,12 +69,12 @@ public final class X25519Keys {
     }
 
     /**
-     * A long-lived private key for many agreements (a device's static key): with libcrypto, kept
-     * there as a key object and derivation context ({@link OpenSslX25519.KeptKey}) instead of built
-     * anew for each agreement. {@link #destroy()} zeroes and frees it; agreements after that fail.
+     * A private key held for its agreements (a device's static key for the device's life, a prepared
+     * initiation's ephemeral key for its handshake's): with libcrypto, kept there as a key object and
+     * derivation context ({@link OpenSslX25519.KeptKey}) instead of built anew for each agreement. {@link #destroy()} zeroes and frees it; agreements after that fail.
      * One left to the collector is freed by a cleaner.
      */
-    public static final class StaticKey {
+    public static final class AgreementKey {
         private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
         private final byte[] privateKey;
         private final byte[] publicKey;
@@ -82,7 +82,7 @@ public final class X25519Keys {
         private final java.lang.ref.Cleaner.Cleanable cleanable;
         private volatile boolean destroyed;
 
-        private StaticKey(byte[] privateKey, byte[] publicKey) {
+        private AgreementKey(byte[] privateKey, byte[] publicKey) {
             this.privateKey = privateKey.clone();
             this.publicKey = publicKey.clone();
             OpenSslX25519.KeptKey k = openssl() ? OpenSslX25519.KeptKey.of(privateKey, publicKey) : null;
@@ -92,8 +92,8 @@ public final class X25519Keys {
         }
 
         /** {@code publicKey} must be {@code privateKey}'s. */
-        public static StaticKey of(byte[] privateKey, byte[] publicKey) {
-            return new StaticKey(privateKey, publicKey);
+        public static AgreementKey of(byte[] privateKey, byte[] publicKey) {
+            return new AgreementKey(privateKey, publicKey);
         }
 
         /** DH(this key, peerPublic) into out; false for a low-order peer key, or once destroyed. */

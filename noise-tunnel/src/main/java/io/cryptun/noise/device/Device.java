@@ -62,10 +62,10 @@ public final class Device {
     volatile boolean up = true;
 
     /**
-     * {@code staticKey}: the private key kept for agreements (see {@link X25519Keys.StaticKey});
+     * {@code staticKey}: the private key kept for agreements (see {@link X25519Keys.AgreementKey});
      * {@code responderHash}: H0 with the public key mixed in, where every initiation to us starts.
      */
-    record Identity(byte[] privateKey, byte[] publicKey, X25519Keys.StaticKey staticKey, byte[] responderHash) {
+    record Identity(byte[] privateKey, byte[] publicKey, X25519Keys.AgreementKey staticKey, byte[] responderHash) {
     }
 
     private Device(Builder b) {
@@ -175,7 +175,7 @@ public final class Device {
                 if (self != null) {
                     removePeer(self);
                 }
-                identity = new Identity(priv, pub, X25519Keys.StaticKey.of(priv, pub),
+                identity = new Identity(priv, pub, X25519Keys.AgreementKey.of(priv, pub),
                         io.cryptun.noise.handshake.WireGuardNoise.responderHash(pub));
                 cookieChecker.init(pub);
                 prepared.identitySet();

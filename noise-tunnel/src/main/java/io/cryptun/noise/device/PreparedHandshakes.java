@@ -186,7 +186,7 @@ final class PreparedHandshakes {
         int n = 0;
         for (Peer p : peers) {
             byte[] dh = new byte[32];
-            if (n < ps.length && X25519Keys.sharedSecret(k.privateKey, k.publicKey, p.publicKey(), dh)) {
+            if (X25519Keys.sharedSecret(k.privateKey, k.publicKey, p.publicKey(), dh)) {
                 ps[n] = p;
                 dhs[n++] = dh;
             }
@@ -235,8 +235,8 @@ final class PreparedHandshakes {
                 peer.publicKey()).withStaticKey(id.staticKey());
         Keys.zero(psk);
         KeyPair e = newKeyPair();
-        // the response's two agreements with e then find it in libcrypto already (see StaticKey)
-        hs.withEphemeralKey(X25519Keys.StaticKey.of(e.privateKey(), e.publicKey()));
+        // the response's two agreements with e then find it in libcrypto already (see AgreementKey)
+        hs.withEphemeralKey(X25519Keys.AgreementKey.of(e.privateKey(), e.publicKey()));
         byte[] prefix = new byte[IkHandshake.MESSAGE_A_PREFIX];
         int n = hs.writeMessageAPrefix(e.privateKey(), e.publicKey(), ss, prefix, 0);
         e.zero();

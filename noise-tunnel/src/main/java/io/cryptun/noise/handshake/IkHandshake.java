@@ -36,9 +36,9 @@ public final class IkHandshake {
     private byte[] remoteEphemeral;
     private boolean payloadWritten;
     /** The device's static key kept for agreements, or null: then agreements use staticPrivate. */
-    private X25519Keys.StaticKey staticKey;
+    private X25519Keys.AgreementKey staticKey;
     /** The ephemeral key kept for agreements, or null; destroyed with this handshake when it owns it. */
-    private X25519Keys.StaticKey ephemeralKey;
+    private X25519Keys.AgreementKey ephemeralKey;
     private boolean ownsEphemeralKey;
 
     /**
@@ -90,7 +90,7 @@ public final class IkHandshake {
      * Agreements with the static private key go through {@code key} (the same key, kept by its
      * owner for many agreements; not destroyed with this handshake). Returns this.
      */
-    public IkHandshake withStaticKey(X25519Keys.StaticKey key) {
+    public IkHandshake withStaticKey(X25519Keys.AgreementKey key) {
         this.staticKey = key;
         return this;
     }
@@ -100,7 +100,7 @@ public final class IkHandshake {
      * {@code key} (made from that key pair ahead, off the packet path); this handshake owns it and
      * destroys it with itself, its copies only borrow it. Returns this.
      */
-    public IkHandshake withEphemeralKey(X25519Keys.StaticKey key) {
+    public IkHandshake withEphemeralKey(X25519Keys.AgreementKey key) {
         this.ephemeralKey = key;
         this.ownsEphemeralKey = true;
         return this;

@@ -163,7 +163,7 @@ class OpenSslX25519Test {
         assertFalse(kept.agree(bcPublic(BOB_PRIVATE), new byte[32]), "freed: nothing more");
         kept.free();
 
-        X25519Keys.StaticKey key = X25519Keys.StaticKey.of(ALICE_PRIVATE, HEX.parseHex(ALICE_PUBLIC));
+        X25519Keys.AgreementKey key = X25519Keys.AgreementKey.of(ALICE_PRIVATE, HEX.parseHex(ALICE_PUBLIC));
         byte[] out = new byte[32];
         assertTrue(key.agree(HEX.parseHex(BOB_PUBLIC), out));
         assertEquals(SHARED, HEX.formatHex(out));

@@ -184,7 +184,7 @@ class PreparedHandshakesTest {
         IkHandshake prepared = aSideB.handshake.prepared;
         Field f = IkHandshake.class.getDeclaredField("ephemeralKey");
         f.setAccessible(true);
-        X25519Keys.StaticKey kept = (X25519Keys.StaticKey) f.get(prepared);
+        X25519Keys.AgreementKey kept = (X25519Keys.AgreementKey) f.get(prepared);
         assertNotNull(kept);
 
         a.sendIp(PING);

@@ -28,7 +28,7 @@ class SecretZeroingTest {
         TestNet net = new TestNet(21);
         TestNet.Node a = net.node("a", "198.18.0.1", 1);
         byte[] first = identityPrivateKey(a.device);
-        io.cryptun.noise.crypto.X25519Keys.StaticKey firstKept = identityStaticKey(a.device);
+        io.cryptun.noise.crypto.X25519Keys.AgreementKey firstKept = identityStaticKey(a.device);
         byte[] somePeer = io.cryptun.noise.crypto.X25519Keys.publicFromPrivate(a.privateKey);
         assertTrue(firstKept.agree(somePeer, new byte[32]));
         assertFalse(Keys.isZero(first));
@@ -116,11 +116,11 @@ class SecretZeroingTest {
         return (byte[]) m.invoke(identity);
     }
 
-    private static io.cryptun.noise.crypto.X25519Keys.StaticKey identityStaticKey(Device d) throws Exception {
+    private static io.cryptun.noise.crypto.X25519Keys.AgreementKey identityStaticKey(Device d) throws Exception {
         Object identity = field(Device.class, "identity").get(d);
         Method m = identity.getClass().getDeclaredMethod("staticKey");
         m.setAccessible(true);
-        return (io.cryptun.noise.crypto.X25519Keys.StaticKey) m.invoke(identity);
+        return (io.cryptun.noise.crypto.X25519Keys.AgreementKey) m.invoke(identity);
     }
 
     /** Every secret field of the handshake (and of its symmetric state) is null or all zero. */
