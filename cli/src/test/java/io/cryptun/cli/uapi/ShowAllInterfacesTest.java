@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,6 +52,36 @@ class ShowAllInterfacesTest {
             CommandRunner.Result named = CommandRunner.run("", "show", "ctsaa0", "--socket-dir", dir.toString());
             assertEquals(1, named.exitCode());
             assertTrue(named.stderr().contains("Unable to access interface ctsaa0: Connection refused"), named.stderr());
+        }
+    }
+
+    /**
+     * A socket whose daemon holds it but no longer serves it (its accept loop died, or the process is
+     * stopped): the connection lands in the backlog and nothing answers. `show` reports it after the
+     * silence limit and still lists the live interface; asked for by name, it fails the same way.
+     */
+    @Test
+    @Timeout(60)
+    void aSilentSocketIsReportedAndDoesNotHang() throws IOException {
+        Path p = UapiServer.socketPath(dir, "ctsaa2");
+        try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                SocketTarget target = new SocketTarget();
+                UapiServer live = UapiServer.start(dir, "ctsmm2", new UapiProtocol(target, 10), s -> { }, () -> { })) {
+            silent.bind(UnixDomainSocketAddress.of(p));
+            long t0 = System.nanoTime();
+            CommandRunner.Result text = CommandRunner.run("", "show", "--socket-dir", dir.toString());
+            long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(0, text.exitCode(), text.stderr());
+            assertTrue(text.stdout().contains("interface: ctsmm2"), text.stdout());
+            assertTrue(text.stderr().contains("Unable to access interface ctsaa2: no answer on"), text.stderr());
+            // one silence limit for the one silent socket, not more (the answer is not a timing claim
+            // about cryptun's speed: it bounds a wait that used to be forever)
+            assertTrue(tookMillis >= UapiClient.SILENCE_LIMIT.toMillis() - 100
+                    && tookMillis < 3 * UapiClient.SILENCE_LIMIT.toMillis(), tookMillis + " ms");
+
+            CommandRunner.Result named = CommandRunner.run("", "show", "ctsaa2", "--socket-dir", dir.toString());
+            assertEquals(1, named.exitCode());
+            assertTrue(named.stderr().contains("Unable to access interface ctsaa2: no answer on"), named.stderr());
         }
     }
 
