@@ -66,6 +66,13 @@ public final class UdpTransport implements AutoCloseable {
     private static final int GSO_MAX_BYTES = 65000;
     private static final long PRIME_WAIT_MILLIS = 200;
     /**
+     * Round trips to ourselves after the first read (see {@link #primeFirstRead}): past the JIT's
+     * threshold for the event loop's per-wake-up code with room to spare; ~20-40 ms of one core, once.
+     */
+    static final int WARM_ROUND_TRIPS = 500;
+    /** The process's round trips still to make: the JIT's code serves every socket, so only the first sockets make them. */
+    private static final java.util.concurrent.atomic.AtomicInteger ROUND_TRIPS_LEFT = new java.util.concurrent.atomic.AtomicInteger(WARM_ROUND_TRIPS);
+    /**
      * Memory for segmented sends kept for the next ones (see {@link #takeRunMemory}); beyond this many
      * in flight at once, a run takes its memory from the buffer allocator as before.
      */
@@ -196,6 +203,15 @@ public final class UdpTransport implements AutoCloseable {
      * returned once they are back (a millisecond or two; at most {@link #PRIME_WAIT_MILLIS}), so a
      * `wg set listen-port ...` followed at once by traffic finds it ready. Where loopback is down the
      * send fails at once and only the first real datagram pays, as before.
+     *
+     * <p>Then, in the background, {@link #WARM_ROUND_TRIPS} more, one at a time: each sent with
+     * {@link #send} (the direct send that handshake answers take) at the end of the read burst that
+     * brought the last one back, so that each is one turn of the event loop (epoll, the ready channel,
+     * one recvmmsg with a datagram, one without), as each message of a first handshake is.
+     * The JIT compiles code that has run a few hundred times; without this the event loop's read path
+     * (Netty's epoll loop, recvmmsg, the pipeline) was still interpreted at the first real datagrams, and
+     * each of the four wake-ups on a first ping's path spent 150-340 us before reaching our code
+     * (traced: benchmarks/README.md, eleventh session).
      */
     private void primeFirstRead(Receiver receiver) {
         Inbound inbound = channel.pipeline().get(Inbound.class);
@@ -205,7 +221,8 @@ public final class UdpTransport implements AutoCloseable {
         channel.eventLoop().execute(() -> {
             SEND_BUFFER.get(); // the buffer of this thread's direct sends: handshake responses, keepalives
             receiver.prepare();
-            inbound.expectPrimes(port, back);
+            inbound.expectPrimes(port, back, ROUND_TRIPS_LEFT.get() > 0,
+                    () -> send(self, Inbound.PRIME, 0, Inbound.PRIME.length));
             for (int i = 0; i < Inbound.PRIMES; i++) {
                 // direct memory of their own: a heap buffer would be copied into the pooled allocator's,
                 // whose first use on this thread takes a chunk (~4 MB of idle RSS measured)
@@ -226,10 +243,32 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** Own datagrams not yet back (tests: zero once the first read has been taken at bind). */
-    int primesPending() throws InterruptedException, java.util.concurrent.ExecutionException {
+    /** Sets the round trips the process has still to make (tests: the next socket makes them). */
+    static void roundTripsLeftInProcess(int n) {
+        ROUND_TRIPS_LEFT.set(n);
+    }
+
+    /** The read bursts (one each turn of the event loop that read) this socket has had (tests). */
+    int readBursts() throws InterruptedException, java.util.concurrent.ExecutionException {
         Inbound inbound = channel.pipeline().get(Inbound.class);
-        return channel.eventLoop().submit(() -> (int) inbound.primesBack.getCount()).get();
+        return channel.eventLoop().submit(() -> inbound.bursts).get();
+    }
+
+    /** The round trips the process has still to make (tests). */
+    static int roundTripsLeftInProcess() {
+        return Math.max(0, ROUND_TRIPS_LEFT.get());
+    }
+
+    /** The warm-up's round trips that came back to this socket (tests). */
+    int warmUpRoundTrips() throws InterruptedException, java.util.concurrent.ExecutionException {
+        Inbound inbound = channel.pipeline().get(Inbound.class);
+        return channel.eventLoop().submit(() -> inbound.roundTripsMade).get();
+    }
+
+    /** Own datagrams not yet back, the warm-up's round trips included (tests: zero once the read path is warm). */
+    int warmUpPending() throws InterruptedException, java.util.concurrent.ExecutionException {
+        Inbound inbound = channel.pipeline().get(Inbound.class);
+        return channel.eventLoop().submit(() -> (int) inbound.primesBack.getCount() + (inbound.roundTrips ? 1 : 0)).get();
     }
 
     public int port() {
@@ -488,6 +527,12 @@ public final class UdpTransport implements AutoCloseable {
         /** Our own port, and the latch counted down for each of our datagrams back (event loop only). */
         private int primePort;
         private CountDownLatch primesBack = new CountDownLatch(0);
+        /** Whether round trips are still to be made once the first primes are back, and how the next one is sent (event loop only). */
+        private boolean roundTrips;
+        private int roundTripsMade;
+        private java.util.function.BooleanSupplier sendPrime;
+        private boolean sendPrimeAfterBurst;
+        private int bursts;
         /**
          * The last sender as Netty reported it and as we report it: datagrams come in runs from one
          * peer, and an IPv4 peer's mapped address would otherwise cost three objects and an address
@@ -501,14 +546,17 @@ public final class UdpTransport implements AutoCloseable {
             this.receiver = receiver;
         }
 
-        void expectPrimes(int port, CountDownLatch back) {
+        void expectPrimes(int port, CountDownLatch back, boolean roundTrips, java.util.function.BooleanSupplier sendPrime) {
             primePort = port;
             primesBack = back;
+            this.roundTrips = roundTrips;
+            this.sendPrime = sendPrime;
         }
 
         /** A send that failed (loopback down, say): nothing will come back for it. */
         void primeLost() {
             primesBack.countDown();
+            roundTrips = false;
         }
 
         @Override
@@ -525,8 +573,19 @@ public final class UdpTransport implements AutoCloseable {
                 lastSender = sender;
                 lastFrom = from;
             }
-            if (primesBack.getCount() > 0 && isPrime(from, len)) {
-                primesBack.countDown();
+            if ((roundTrips || primesBack.getCount() > 0) && isPrime(from, len)) {
+                if (primesBack.getCount() > 0) {
+                    primesBack.countDown();
+                    if (primesBack.getCount() > 0) {
+                        return;
+                    }
+                } else {
+                    roundTripsMade++;
+                    roundTrips = ROUND_TRIPS_LEFT.decrementAndGet() > 0;
+                }
+                // the next round trip when this read burst ends: sent now, it would be back before
+                // the burst's next recvmmsg, and all of them would be one wake-up's read
+                sendPrimeAfterBurst = roundTrips;
                 return;
             }
             receiver.onDatagram(buf, 0, len, from);
@@ -539,7 +598,15 @@ public final class UdpTransport implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            bursts++;
             receiver.onBurstEnd();
+            if (sendPrimeAfterBurst) {
+                sendPrimeAfterBurst = false;
+                // as a handshake answer leaves: a direct send from this thread
+                if (!sendPrime.getAsBoolean()) {
+                    roundTrips = false; // refused (loopback went down): the warm-up ends here
+                }
+            }
         }
 
         @Override

@@ -44,10 +44,12 @@ class UdpTransportPrimeTest {
         UdpTransport t = UdpTransport.open(0, receiver, r -> new Thread(r, "test-prime-rx"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (t.primesPending() > 0 && System.nanoTime() < deadline) {
+            while (t.warmUpPending() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertEquals(0, t.primesPending(), "both own datagrams came back through the socket's read path");
+            assertEquals(0, t.warmUpPending(), "the own datagrams, the warm-up's round trips too, came back through the socket's read path");
+            assertEquals(0, UdpTransport.roundTripsLeftInProcess(),
+                    "the process's warm-up round trips were made (by this socket or one before it)");
             assertNull(arrived.poll(100, TimeUnit.MILLISECONDS), "the receiver saw none of them");
             assertEquals(List.of("prepare on test-prime-rx"), events, "prepared once, on the event loop");
 
@@ -61,6 +63,40 @@ class UdpTransportPrimeTest {
             assertTrue(events.get(0).startsWith("prepare"), "prepare came before any datagram");
         } finally {
             t.close();
+        }
+    }
+
+    /**
+     * The round trips warm the JIT's code, which every socket shares: made once in a process, by the
+     * first sockets, each sent the way a handshake answer is (a direct send from the event loop); a
+     * socket opened later (`wg set listen-port`, just before the first handshake) makes none.
+     */
+    @Test
+    void theRoundTripsAreMadeOncePerProcess() throws Exception {
+        UdpTransport.Receiver none = (buf, off, len, from) -> { };
+        UdpTransport.roundTripsLeftInProcess(UdpTransport.WARM_ROUND_TRIPS);
+        UdpTransport first = UdpTransport.open(0, none, r -> new Thread(r, "test-prime-first"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (first.warmUpPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, UdpTransport.roundTripsLeftInProcess());
+            assertEquals(UdpTransport.WARM_ROUND_TRIPS, first.warmUpRoundTrips());
+            // each round trip its own turn of the event loop, as each message of a first handshake:
+            // not one long read burst, which would leave the per-wake-up code as cold as before
+            assertTrue(first.readBursts() >= UdpTransport.WARM_ROUND_TRIPS,
+                    first.readBursts() + " read bursts for " + UdpTransport.WARM_ROUND_TRIPS + " round trips");
+        } finally {
+            first.close();
+        }
+        UdpTransport later = UdpTransport.open(0, none, r -> new Thread(r, "test-prime-later"));
+        try {
+            assertEquals(0, later.warmUpPending(), "its two own datagrams are back when open returns");
+            Thread.sleep(100);
+            assertEquals(0, later.warmUpRoundTrips(), "no round trips on a later socket");
+        } finally {
+            later.close();
         }
     }
 }
