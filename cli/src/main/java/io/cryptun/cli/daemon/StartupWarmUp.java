@@ -12,8 +12,14 @@ import java.util.concurrent.TimeUnit;
  * first seconds of TCP share the cores with the compiler.
  */
 public final class StartupWarmUp {
-    /** Handshakes ({@code -Dcryptun.warmup=N}; 0: none). */
-    public static final int DEFAULT_HANDSHAKES = Integer.getInteger("cryptun.warmup", 200);
+    /**
+     * Handshakes ({@code -Dcryptun.warmup=N}; 0: none). Each runs the handshake's per-message methods
+     * (consuming an initiation, creating and consuming a response) once; where the launcher picks the
+     * quick JIT it lets cryptun's methods compile after 128 calls (without the compiler queue's feedback
+     * on that threshold), so 150 compile them all with room to spare. With the JVM's defaults even 200
+     * left them interpreted for the first real handshake (see ./cryptun).
+     */
+    public static final int DEFAULT_HANDSHAKES = Integer.getInteger("cryptun.warmup", 150);
     /** The longest an interface waits for its warm-up before it announces itself anyway. */
     public static final long MAX_WAIT_MILLIS = Long.getLong("cryptun.warmup.maxWaitMillis", 3000);
 

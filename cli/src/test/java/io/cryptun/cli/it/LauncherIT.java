@@ -174,7 +174,10 @@ class LauncherIT {
      */
     @Test
     void theJitFollowsTheDataPathsCipher() throws Exception {
-        List<String> quick = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
+        // without the compiler queue's feedback on C1's threshold, cryptun's methods at half of it:
+        // the warm-up compiles the handshake's per-message methods
+        List<String> quick = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:Tier3LoadFeedback=100000",
+                "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,io.cryptun.*::*,0.5");
         List<String> optimizing = List.of("-XX:-TieredCompilation");
         Path lib = Files.createTempFile("ctlauncher-libcrypto", ".so.3");
         Path cache = Files.createTempDirectory("ctlauncher-jit");
@@ -204,8 +207,57 @@ class LauncherIT {
     }
 
     /** The JIT options among a java command line, in order. */
+    /**
+     * With the JIT options the launcher gives a daemon where it picks the quick compiler, the warm-up's
+     * in-memory handshakes leave the handshake's per-message methods compiled: with the JVM's own
+     * thresholds (raised while the compiler's queue is long) they were still interpreted when the first
+     * real handshake came, 250-470 us a message. Read from a JVM that ran the warm-up, with jcmd.
+     */
+    @Test
+    void theQuickJitsOptionsLeaveTheHandshakeCompiledAfterTheWarmUp() throws Exception {
+        Path lib = Files.createTempFile("ctlauncher-libcrypto", ".so.3");
+        Path cache = Files.createTempDirectory("ctlauncher-jit");
+        List<String> jit;
+        try {
+            jit = jitOptions(javaCommandLine(Map.of("CRYPTUN_LIBCRYPTO", lib.toString(), "CRYPTUN_AOT", "off"), 25, cache, "-f", "wg0"));
+        } finally {
+            Files.deleteIfExists(lib);
+            try (var s = Files.walk(cache)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(javaHome.resolve("bin/java").toString()));
+        cmd.addAll(jit);
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "io.cryptun.cli.daemon.WarmUpProbe"));
+        Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(probe.getInputStream()));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("warm")) {
+                // the JVM's own messages, if any
+            }
+            assertEquals("warm", line, "the probe ran the warm-up");
+            Process jcmd = new ProcessBuilder(javaHome.resolve("bin/jcmd").toString(), Long.toString(probe.pid()),
+                    "Compiler.codelist").redirectErrorStream(true).start();
+            String codelist = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, jcmd.waitFor(), codelist);
+            for (String m : List.of("io.cryptun.noise.device.Handshakes.consumeInitiation(",
+                    "io.cryptun.noise.device.Handshakes.createResponse(", "io.cryptun.noise.device.Handshakes.consumeResponse(",
+                    "io.cryptun.noise.device.Handshakes.createInitiation(", "io.cryptun.noise.handshake.IkHandshake.writeMessageB(",
+                    "io.cryptun.noise.handshake.IkHandshake.readMessageB(", "io.cryptun.noise.device.Outbound.sendHandshakeResponse(")) {
+                assertTrue(codelist.contains(m), m + " is not compiled after the warm-up (" + jit + ")");
+            }
+        } finally {
+            probe.destroyForcibly();
+            probe.waitFor();
+        }
+    }
+
     private static List<String> jitOptions(List<String> run) {
-        return run.stream().filter(a -> a.contains("TieredCompilation") || a.startsWith("-XX:TieredStopAtLevel")).toList();
+        return run.stream().filter(a -> a.contains("TieredCompilation") || a.startsWith("-XX:TieredStopAtLevel")
+                || a.startsWith("-XX:Tier3LoadFeedback") || a.startsWith("-XX:CompileCommand")).toList();
     }
 
     /** Runs the launcher with a stand-in java and returns the arguments it passed to java. */
