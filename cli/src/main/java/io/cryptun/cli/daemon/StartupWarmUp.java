@@ -76,11 +76,36 @@ public final class StartupWarmUp {
                     } catch (RuntimeException | LinkageError e) {
                         failure = e;
                     }
+                    afterCollectionOverLoopback(backend);
                 }
             }
             tookNanos = System.nanoTime() - t0;
         }, "cryptun-warmup");
         thread.setDaemon(true);
+    }
+
+    /**
+     * Packets through a throwaway daemon pair after the collection ({@code
+     * -Dcryptun.warmup.afterCollectionPackets=N}; 0: none), their UDP sockets making a few round trips
+     * of the event loop too: the collection arms the entry barrier of every compiled method, and the
+     * IO shells' methods (the event loop's read path, the TUN reads and writes) otherwise paid it at a
+     * cold daemon's first handshake messages (traced: 10 of a first read's samples in
+     * {@code nmethod_stub_entry_barrier}).
+     */
+    static final int AFTER_COLLECTION_PACKETS = Integer.getInteger("cryptun.warmup.afterCollectionPackets", 32);
+    static final int AFTER_COLLECTION_ROUND_TRIPS = 8;
+
+    private static void afterCollectionOverLoopback(String backend) {
+        if (AFTER_COLLECTION_PACKETS <= 0 || DEFAULT_PAIR_PACKETS <= 0 || !loopbackUp()
+                || !Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"))) {
+            return;
+        }
+        UdpTransport.addRoundTrips(AFTER_COLLECTION_ROUND_TRIPS);
+        try {
+            PairWarmUp.run(AFTER_COLLECTION_PACKETS, backend);
+        } catch (java.io.IOException | RuntimeException e) {
+            // as in the warm-up before: where the pair cannot run, the first packets pay
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.cryptun.noise.cookie;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +48,59 @@ class Mac1VerifierTest {
                 m[size - 17] ^= 1;
                 assertFalse(v.verify(m, 0, size - 32, size - 32));
             }
+        }
+    }
+
+    /**
+     * The digest is keyed where the verifier is made: a thread's first check (a cold daemon's first
+     * handshake message on its event loop) keys nothing, and checks from many threads at once,
+     * which then key their own, still agree with Bouncy Castle.
+     */
+    @Test
+    void theFirstCheckOnAThreadKeysNothingAndManyThreadsAgree() throws Exception {
+        Random r = new Random(13);
+        byte[] key = new byte[32];
+        r.nextBytes(key);
+        Mac1Verifier v = new Mac1Verifier(key);
+        byte[] m = new byte[148];
+        r.nextBytes(m);
+        Blake2s.mac(key, m, 0, 116, m, 116);
+        boolean[] first = new boolean[1];
+        Thread t = new Thread(() -> first[0] = v.verify(m, 0, 116, 116));
+        t.start();
+        t.join();
+        assertTrue(first[0]);
+        assertTrue(v.verify(m, 0, 116, 116));
+        assertEquals(0, v.threadDigests(), "one thread at a time: the digest keyed at construction serves them");
+
+        int threads = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int seed = i;
+                results.add(pool.submit(() -> {
+                    Random rr = new Random(seed);
+                    for (int k = 0; k < 2000; k++) {
+                        byte[] msg = new byte[148];
+                        rr.nextBytes(msg);
+                        Blake2s.mac(key, msg, 0, 116, msg, 116);
+                        if (!v.verify(msg, 0, 116, 116)) {
+                            return false;
+                        }
+                        msg[120] ^= 1;
+                        if (v.verify(msg, 0, 116, 116)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> f : results) {
+                assertTrue(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
