@@ -105,6 +105,10 @@ public final class StartupWarmUp {
             PairWarmUp.run(AFTER_COLLECTION_PACKETS, backend);
         } catch (java.io.IOException | RuntimeException e) {
             // as in the warm-up before: where the pair cannot run, the first packets pay
+        } finally {
+            // none left for the daemon's next socket (the one `wg set listen-port` opens just
+            // before the first handshake), whatever the pair made
+            UdpTransport.roundTripsLeftInProcess(0);
         }
     }
 

@@ -248,7 +248,7 @@ public final class UdpTransport implements AutoCloseable {
         ROUND_TRIPS_LEFT.updateAndGet(left -> Math.max(left, 0) + n);
     }
 
-    /** Sets the round trips the process has still to make (tests: the next socket makes them). */
+    /** Sets the round trips the process has still to make: the next socket opened makes them (0: none). */
     static void roundTripsLeftInProcess(int n) {
         ROUND_TRIPS_LEFT.set(n);
     }
