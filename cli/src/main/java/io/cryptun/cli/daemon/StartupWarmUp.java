@@ -94,13 +94,14 @@ public final class StartupWarmUp {
      */
     static final int AFTER_COLLECTION_PACKETS = Integer.getInteger("cryptun.warmup.afterCollectionPackets", 32);
     static final int AFTER_COLLECTION_ROUND_TRIPS = 8;
+    /** Whether the warm-ups go over loopback at all ({@code -Dcryptun.warmup.udp=false}: never). */
+    private static final boolean UDP_WARM_UP = Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"));
 
     private static void afterCollectionOverLoopback(String backend) {
-        if (AFTER_COLLECTION_PACKETS <= 0 || DEFAULT_PAIR_PACKETS <= 0 || !loopbackUp()
-                || !Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"))) {
+        if (AFTER_COLLECTION_PACKETS <= 0 || DEFAULT_PAIR_PACKETS <= 0 || !UDP_WARM_UP || !loopbackUp()) {
             return;
         }
-        UdpTransport.addRoundTrips(AFTER_COLLECTION_ROUND_TRIPS);
+        UdpTransport.roundTripsLeftInProcess(AFTER_COLLECTION_ROUND_TRIPS);
         try {
             PairWarmUp.run(AFTER_COLLECTION_PACKETS, backend);
         } catch (java.io.IOException | RuntimeException e) {
@@ -157,7 +158,7 @@ public final class StartupWarmUp {
         long t2 = System.nanoTime();
         millis[1] = (t2 - t1) / 1_000_000L;
         try {
-            return Boolean.parseBoolean(System.getProperty("cryptun.warmup.udp", "true"))
+            return UDP_WARM_UP
                     ? overLoopback(handshakes, pairPackets, backend, loopbackUp(), outcome) : 0;
         } finally {
             millis[2] = (System.nanoTime() - t2) / 1_000_000L;

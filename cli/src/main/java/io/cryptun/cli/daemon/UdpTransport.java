@@ -243,12 +243,10 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** More round trips for the next socket opened (see {@link StartupWarmUp}: after the start-up's collection). */
-    static void addRoundTrips(int n) {
-        ROUND_TRIPS_LEFT.updateAndGet(left -> Math.max(left, 0) + n);
-    }
-
-    /** Sets the round trips the process has still to make: the next socket opened makes them (0: none). */
+    /**
+     * Sets the round trips the process has still to make: the next socket opened makes them (0: none;
+     * {@link StartupWarmUp} after the start-up's collection).
+     */
     static void roundTripsLeftInProcess(int n) {
         ROUND_TRIPS_LEFT.set(n);
     }

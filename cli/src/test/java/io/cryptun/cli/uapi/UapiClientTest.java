@@ -24,6 +24,13 @@ class UapiClientTest {
     @TempDir
     Path dir;
 
+    /** A socket bound at {@code p} and listening; nothing accepts until a test serves it. */
+    private static ServerSocketChannel listening(Path p) throws java.io.IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(p));
+        return server;
+    }
+
     /** A server that takes one connection, reads the request and sends {@code parts} with a pause between them. */
     private CompletableFuture<String> serve(ServerSocketChannel server, long pauseMillis, String... parts) {
         return CompletableFuture.supplyAsync(() -> {
@@ -54,8 +61,7 @@ class UapiClientTest {
     @Timeout(30)
     void aReplyThatStopsHalfwayFailsAfterTheSilenceLimit() throws Exception {
         Path p = dir.resolve("stall.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(p));
+        try (ServerSocketChannel server = listening(p)) {
             CompletableFuture<String> got = serve(server, 1_000, "listen_port=51820\n");
             long t0 = System.nanoTime();
             UapiClient.SilentSocketException e = assertThrows(UapiClient.SilentSocketException.class,
@@ -71,8 +77,7 @@ class UapiClientTest {
     @Timeout(30)
     void aSocketNobodyServesFailsAfterTheSilenceLimit() throws Exception {
         Path p = dir.resolve("backlog.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(p));
+        try (ServerSocketChannel server = listening(p)) {
             assertThrows(UapiClient.SilentSocketException.class,
                     () -> UapiClient.exchange(p, "get=1\n\n", Duration.ofMillis(200)));
         }
@@ -82,8 +87,7 @@ class UapiClientTest {
     @Timeout(30)
     void aSlowReplyThatKeepsComingIsReadWhole() throws Exception {
         Path p = dir.resolve("slow.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(p));
+        try (ServerSocketChannel server = listening(p)) {
             // three pauses of 150 ms: more in total than the limit, less than it each
             serve(server, 150, "listen_port=51820\n", "fwmark=0\n", "errno=0\n\n");
             String reply = UapiClient.exchange(p, "get=1\n\n", Duration.ofMillis(400));
