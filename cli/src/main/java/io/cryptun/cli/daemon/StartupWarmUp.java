@@ -101,7 +101,7 @@ public final class StartupWarmUp {
         if (AFTER_COLLECTION_PACKETS <= 0 || DEFAULT_PAIR_PACKETS <= 0 || !UDP_WARM_UP || !loopbackUp()) {
             return;
         }
-        UdpTransport.roundTripsLeftInProcess(AFTER_COLLECTION_ROUND_TRIPS);
+        UdpLoopbackWarmUp.roundTripsLeftInProcess(AFTER_COLLECTION_ROUND_TRIPS);
         try {
             PairWarmUp.run(AFTER_COLLECTION_PACKETS, backend);
         } catch (java.io.IOException | RuntimeException e) {
@@ -109,7 +109,7 @@ public final class StartupWarmUp {
         } finally {
             // none left for the daemon's next socket (the one `wg set listen-port` opens just
             // before the first handshake), whatever the pair made
-            UdpTransport.roundTripsLeftInProcess(0);
+            UdpLoopbackWarmUp.roundTripsLeftInProcess(0);
         }
     }
 
@@ -219,7 +219,7 @@ public final class StartupWarmUp {
             java.net.InetSocketAddress target =
                     new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), to.port());
             byte[] payload = new byte[1452];
-            UdpTransport.Batch batch = from.newBatch();
+            UdpSendBatch batch = from.newBatch();
             // the three ways a daemon sends: one datagram from the handshake path, a datagram alone
             // in its TUN burst, a burst of equal datagrams (one segmented send)
             for (int i = 0; i < count; ) {

@@ -52,7 +52,7 @@ final class TunReader implements Runnable {
     private final class BatchingSink implements PacketSink {
         /** A packet for the TUN device goes there on its own, as the other threads' do. */
         private final DaemonSink single = new DaemonSink(udp, tun, log, running);
-        private UdpTransport.Batch batch;
+        private UdpSendBatch batch;
         private UdpTransport batchOf;
 
         @Override
@@ -61,7 +61,7 @@ final class TunReader implements Runnable {
         }
 
         /** The batch of the transport in use now; a new one (the last flushed) when the port changed. */
-        private UdpTransport.Batch currentBatch() {
+        private UdpSendBatch currentBatch() {
             UdpTransport current = udp.get();
             if (batchOf != current) {
                 flush();

@@ -75,7 +75,7 @@ class StartupWarmUpTest {
         assertTrue(w.tookMillis() >= 0);
         // the round trips after the collection were its sockets' (or none): the daemon's next socket,
         // opened just before a first handshake, makes none
-        assertEquals(0, UdpTransport.roundTripsLeftInProcess());
+        assertEquals(0, UdpLoopbackWarmUp.roundTripsLeftInProcess());
         // taken: the next interface starts its own
         StartupWarmUp next = StartupWarmUp.forInterface(0, "auto");
         assertNotSame(w, next);

@@ -67,7 +67,7 @@ class UdpTransportBatchTest {
 
     @Test
     void aLoneDatagramGoesOutIntactAndTheNextBurstStartsFresh() throws Exception {
-        UdpTransport.Batch batch = sender.newBatch();
+        UdpSendBatch batch = sender.newBatch();
         List<byte[]> sent = new ArrayList<>();
         for (int seq = 1; seq <= 3; seq++) {
             byte[] d = datagram(seq, seq == 2 ? 148 : 96);
@@ -80,7 +80,7 @@ class UdpTransportBatchTest {
 
     @Test
     void aRunOfEqualDatagramsArrivesAsSeparateDatagramsInOrder() throws Exception {
-        UdpTransport.Batch batch = sender.newBatch();
+        UdpSendBatch batch = sender.newBatch();
         List<byte[]> sent = new ArrayList<>();
         for (int seq = 1; seq <= 20; seq++) {
             // the last one shorter: it ends the run
@@ -96,7 +96,7 @@ class UdpTransportBatchTest {
 
     @Test
     void theFirstDatagramOfABurstIsKeptWhenOthersJoinItOrGoElsewhere() throws Exception {
-        UdpTransport.Batch batch = sender.newBatch();
+        UdpSendBatch batch = sender.newBatch();
         byte[] first = datagram(1, 1452);
         byte[] second = datagram(2, 1452);
         byte[] elsewhere = datagram(3, 200);
@@ -118,7 +118,7 @@ class UdpTransportBatchTest {
 
     @Test
     void runMemoryComesBackAndIsUsedAgainAndRunsBeyondItStillArriveIntact() throws Exception {
-        UdpTransport.Batch batch = sender.newBatch();
+        UdpSendBatch batch = sender.newBatch();
         // one burst after another: the memory of a sent run takes the next one
         for (int burst = 0; burst < 40; burst++) {
             List<byte[]> sent = new ArrayList<>();
@@ -175,9 +175,9 @@ class UdpTransportBatchTest {
                 .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
                 .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
         long before = direct.getMemoryUsed();
-        UdpTransport.Batch first = sender.newBatch();
+        UdpSendBatch first = sender.newBatch();
         long afterFirst = direct.getMemoryUsed();
-        UdpTransport.Batch second = sender.newBatch();
+        UdpSendBatch second = sender.newBatch();
         long afterSecond = direct.getMemoryUsed();
         assertTrue(first != second, "a batch is handed out once");
         assertEquals(before, afterFirst, "the first batch's memory was there already");

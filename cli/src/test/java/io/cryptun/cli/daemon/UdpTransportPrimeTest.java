@@ -48,7 +48,7 @@ class UdpTransportPrimeTest {
                 Thread.sleep(5);
             }
             assertEquals(0, t.warmUpPending(), "the own datagrams, the warm-up's round trips too, came back through the socket's read path");
-            assertEquals(0, UdpTransport.roundTripsLeftInProcess(),
+            assertEquals(0, UdpLoopbackWarmUp.roundTripsLeftInProcess(),
                     "the process's warm-up round trips were made (by this socket or one before it)");
             assertNull(arrived.poll(100, TimeUnit.MILLISECONDS), "the receiver saw none of them");
             assertEquals(List.of("prepare on test-prime-rx"), events, "prepared once, on the event loop");
@@ -74,19 +74,19 @@ class UdpTransportPrimeTest {
     @Test
     void theRoundTripsAreMadeOncePerProcess() throws Exception {
         UdpTransport.Receiver none = (buf, off, len, from) -> { };
-        UdpTransport.roundTripsLeftInProcess(UdpTransport.WARM_ROUND_TRIPS);
+        UdpLoopbackWarmUp.roundTripsLeftInProcess(UdpLoopbackWarmUp.WARM_ROUND_TRIPS);
         UdpTransport first = UdpTransport.open(0, none, r -> new Thread(r, "test-prime-first"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (first.warmUpPending() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertEquals(0, UdpTransport.roundTripsLeftInProcess());
-            assertEquals(UdpTransport.WARM_ROUND_TRIPS, first.warmUpRoundTrips());
+            assertEquals(0, UdpLoopbackWarmUp.roundTripsLeftInProcess());
+            assertEquals(UdpLoopbackWarmUp.WARM_ROUND_TRIPS, first.warmUpRoundTrips());
             // each round trip its own turn of the event loop, as each message of a first handshake:
             // not one long read burst, which would leave the per-wake-up code as cold as before
-            assertTrue(first.readBursts() >= UdpTransport.WARM_ROUND_TRIPS,
-                    first.readBursts() + " read bursts for " + UdpTransport.WARM_ROUND_TRIPS + " round trips");
+            assertTrue(first.readBursts() >= UdpLoopbackWarmUp.WARM_ROUND_TRIPS,
+                    first.readBursts() + " read bursts for " + UdpLoopbackWarmUp.WARM_ROUND_TRIPS + " round trips");
         } finally {
             first.close();
         }
