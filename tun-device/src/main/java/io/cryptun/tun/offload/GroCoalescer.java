@@ -68,21 +68,16 @@ public final class GroCoalescer {
     /** The batch size wireguard-go uses. */
     public static final int DEFAULT_MAX_PACKETS = 128;
 
-    private static final int TCP_ACK = 0x10;
-    private static final int TCP_PSH = 0x08;
-
-    private static final byte KIND_NONE = 0;
-    private static final byte KIND_TCP4 = 1;
-    private static final byte KIND_TCP6 = 2;
-    private static final byte KIND_UDP4 = 3;
-    private static final byte KIND_UDP6 = 4;
+    private static final byte KIND_NONE = GroClassifier.KIND_NONE;
+    private static final byte KIND_TCP4 = GroClassifier.KIND_TCP4;
+    private static final byte KIND_TCP6 = GroClassifier.KIND_TCP6;
+    private static final byte KIND_UDP4 = GroClassifier.KIND_UDP4;
 
     private static final byte OPEN = 1;      // later packets of the flow may still join
     private static final byte VERIFIED = 2;  // the first packet's transport checksum was checked and is valid
     private static final byte PSH = 4;       // a joined packet had PSH: set it on the super-packet
 
     private final int capacity;
-    private final boolean udpGro;
 
     private final byte[][] pktBuf;
     private final int[] pktOff;
@@ -107,15 +102,8 @@ public final class GroCoalescer {
     private final byte[] scratch = new byte[VirtioNetHeader.SIZE + MAX_PACKET];
     private final VirtioNetHeader header = new VirtioNetHeader();
 
-    // What parse() found out about the packet being added.
-    private byte pKind;
-    private int pL4;
-    private int pThLen;
-    private int pPayload;
-    private int pSeq;
-    private boolean pPsh;
-    private boolean pMergeable;
-    private int pHash;
+    /** What it found out about the packet being added. */
+    private final GroClassifier seen;
 
     private long merged;
     private long superPackets;
@@ -137,7 +125,7 @@ public final class GroCoalescer {
             throw new IllegalArgumentException("maxPackets must be 1..65535: " + maxPackets);
         }
         this.capacity = maxPackets;
-        this.udpGro = udpGro;
+        this.seen = new GroClassifier(udpGro);
         pktBuf = new byte[maxPackets][];
         pktOff = new int[maxPackets];
         pktLen = new int[maxPackets];
@@ -176,16 +164,16 @@ public final class GroCoalescer {
         pktOff[idx] = off;
         pktLen[idx] = len;
         pktNext[idx] = -1;
-        if (!parse(buf, off, len)) {
+        if (!seen.classify(buf, off, len)) {
             newItem(idx, KIND_NONE, false);
             return true;
         }
-        int slot = flows.find(pHash, idx, matcher);
+        int slot = flows.find(seen.hash, idx, matcher);
         int latest = flows.itemAt(slot);
-        if (latest >= 0 && pMergeable && tryJoin(latest, idx)) {
+        if (latest >= 0 && seen.mergeable && tryJoin(latest, idx)) {
             return true;
         }
-        flows.set(slot, pHash, newItem(idx, pKind, pMergeable));
+        flows.set(slot, seen.hash, newItem(idx, seen.kind, seen.mergeable));
         return true;
     }
 
@@ -253,154 +241,11 @@ public final class GroCoalescer {
         return dropped;
     }
 
-    // ---------------------------------------------------------------- classification
-
-    /**
-     * Finds the packet's flow and whether it may be merged; false if it has no TCP/UDP flow (other protocols,
-     * non-first fragments, truncated headers). Sets the p* fields.
-     */
-    private boolean parse(byte[] b, int o, int n) {
-        if (n < 20) {
-            return false;
-        }
-        int version = (b[o] & 0xff) >>> 4;
-        pMergeable = true;
-        int proto;
-        if (version == 4) {
-            proto = parseIpv4(b, o, n);
-        } else if (version == 6) {
-            proto = parseIpv6(b, o, n);
-        } else {
-            return false;
-        }
-        if (proto != PROTO_TCP && proto != PROTO_UDP) {
-            return false;
-        }
-        int l4 = pL4;
-        if (l4 + 4 > n) {
-            return false;
-        }
-        boolean tcp = proto == PROTO_TCP;
-        pKind = version == 4 ? (tcp ? KIND_TCP4 : KIND_UDP4) : (tcp ? KIND_TCP6 : KIND_UDP6);
-        pHash = flowHash(b, o, version, l4, pKind);
-        pPsh = false;
-        pThLen = 0;
-        pPayload = 0;
-        if (n > MAX_PACKET) {
-            pMergeable = false;
-        }
-        if (tcp) {
-            parseTcp(b, o, n, l4);
-        } else {
-            parseUdp(b, o, n, l4);
-        }
-        return true;
-    }
-
-    /**
-     * The IPv4 header: the protocol after it, or -1 when the packet has no flow (bad header length, a
-     * non-first fragment). Sets pL4; clears pMergeable for a first fragment, options, a length that
-     * disagrees or a wrong header checksum.
-     */
-    private int parseIpv4(byte[] b, int o, int n) {
-        int ihl = (b[o] & 0xf) * 4;
-        if (ihl < 20 || ihl > n) {
-            return -1;
-        }
-        int frag = u16(b, o + 6);
-        if ((frag & 0x1fff) != 0) {
-            return -1;
-        }
-        if ((frag & 0x2000) != 0 || ihl != 20 || u16(b, o + 2) != n
-                || !InternetChecksum.ipv4HeaderValid(b, o, ihl)) {
-            pMergeable = false;
-        }
-        pL4 = ihl;
-        return b[o + 9] & 0xff;
-    }
-
-    /**
-     * The IPv6 header and extension headers: the transport protocol behind them, or -1 when the packet
-     * has no flow (truncated, a non-first fragment, a header this does not walk). Sets pL4; clears
-     * pMergeable for a payload length that disagrees or any extension header.
-     */
-    private int parseIpv6(byte[] b, int o, int n) {
-        if (n < 40) {
-            return -1;
-        }
-        if (u16(b, o + 4) != n - 40) {
-            pMergeable = false;
-        }
-        int proto = b[o + 6] & 0xff;
-        int l4 = 40;
-        // Extension headers rule out merging, but the ports behind them still identify the flow.
-        for (int hops = 0; proto != PROTO_TCP && proto != PROTO_UDP; hops++) {
-            if (hops == 8 || l4 + 8 > n) {
-                return -1;
-            }
-            pMergeable = false;
-            if (proto == 44) { // fragment header
-                if ((u16(b, o + l4 + 2) & 0xfff8) != 0) {
-                    return -1;
-                }
-                proto = b[o + l4] & 0xff;
-                l4 += 8;
-            } else if (proto == 0 || proto == 43 || proto == 60) {
-                proto = b[o + l4] & 0xff;
-                l4 += ((b[o + l4 + 1] & 0xff) + 1) * 8;
-            } else {
-                return -1;
-            }
-        }
-        pL4 = l4;
-        return proto;
-    }
-
-    /** Sets pThLen, pPayload, pSeq and pPsh of a TCP segment that may merge (ACK, maybe PSH, a payload). */
-    private void parseTcp(byte[] b, int o, int n, int l4) {
-        if (l4 + 20 > n) {
-            pMergeable = false;
-            return;
-        }
-        int thLen = ((b[o + l4 + 12] & 0xff) >>> 4) * 4;
-        int flags = b[o + l4 + 13] & 0xff;
-        if (thLen < 20 || l4 + thLen >= n || (flags != TCP_ACK && flags != (TCP_ACK | TCP_PSH))) {
-            pMergeable = false; // also: no payload
-            return;
-        }
-        pThLen = thLen;
-        pPayload = n - l4 - thLen;
-        pSeq = u32(b, o + l4 + 4);
-        pPsh = flags != TCP_ACK;
-    }
-
-    /** Sets pThLen and pPayload of a UDP datagram that may merge (UDP GRO on, a payload, a checksum). */
-    private void parseUdp(byte[] b, int o, int n, int l4) {
-        if (!udpGro || l4 + 8 >= n || u16(b, o + l4 + 4) != n - l4 || u16(b, o + l4 + 6) == 0) {
-            pMergeable = false;
-            return;
-        }
-        pThLen = 8;
-        pPayload = n - l4 - 8;
-    }
-
-    private static int flowHash(byte[] b, int o, int version, int l4, byte kind) {
-        int addrOff = version == 4 ? 12 : 8;
-        int addrEnd = addrOff + (version == 4 ? 8 : 32);
-        int h = kind;
-        for (int i = addrOff; i < addrEnd; i += 4) {
-            h = h * 0x01000193 ^ u32(b, o + i);
-        }
-        h = h * 0x01000193 ^ u32(b, o + l4);
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        return h;
-    }
+    // ---------------------------------------------------------------- flows
 
     private boolean sameFlow(int item, int packet) {
         byte kind = itemKind[item];
-        if (kind != pKind) {
+        if (kind != seen.kind) {
             return false;
         }
         int h = itemHead[item];
@@ -412,7 +257,7 @@ public final class GroCoalescer {
         int addrOff = v4 ? 12 : 8;
         int addrLen = v4 ? 8 : 32;
         return Arrays.equals(a, ao + addrOff, ao + addrOff + addrLen, b, bo + addrOff, bo + addrOff + addrLen)
-                && u32(a, ao + itemL4[item]) == u32(b, bo + pL4);
+                && u32(a, ao + itemL4[item]) == u32(b, bo + seen.l4);
     }
 
     private int newItem(int packet, byte kind, boolean mergeable) {
@@ -421,12 +266,12 @@ public final class GroCoalescer {
         itemTail[item] = packet;
         itemCount[item] = 1;
         itemKind[item] = kind;
-        itemL4[item] = pL4;
-        itemHdrLen[item] = pL4 + pThLen;
-        itemPayload[item] = pPayload;
-        itemGsoSize[item] = pPayload;
-        itemNextSeq[item] = pSeq + pPayload;
-        itemState[item] = mergeable && !pPsh ? OPEN : 0;
+        itemL4[item] = seen.l4;
+        itemHdrLen[item] = seen.l4 + seen.thLen;
+        itemPayload[item] = seen.payload;
+        itemGsoSize[item] = seen.payload;
+        itemNextSeq[item] = seen.seq + seen.payload;
+        itemState[item] = mergeable && !seen.psh ? OPEN : 0;
         return item;
     }
 
@@ -436,30 +281,30 @@ public final class GroCoalescer {
         if ((itemState[item] & OPEN) == 0) {
             return false;
         }
-        boolean tcp = pKind == KIND_TCP4 || pKind == KIND_TCP6;
+        boolean tcp = seen.kind == KIND_TCP4 || seen.kind == KIND_TCP6;
         int head = itemHead[item];
         byte[] hb = pktBuf[head];
         int ho = pktOff[head];
         byte[] b = pktBuf[packet];
         int o = pktOff[packet];
-        int l4 = pL4;
-        if (itemL4[item] != l4 || itemHdrLen[item] != l4 + pThLen || !ipHeadersMatch(hb, ho, b, o)) {
+        int l4 = seen.l4;
+        if (itemL4[item] != l4 || itemHdrLen[item] != l4 + seen.thLen || !ipHeadersMatch(hb, ho, b, o)) {
             return false;
         }
         if (tcp) {
-            if (pSeq != itemNextSeq[item]) {
+            if (seen.seq != itemNextSeq[item]) {
                 return false;
             }
             // ACK number, data offset/reserved bits, window, urgent pointer and options must all be equal.
             if (!Arrays.equals(hb, ho + l4 + 8, ho + l4 + 13, b, o + l4 + 8, o + l4 + 13)
                     || !Arrays.equals(hb, ho + l4 + 14, ho + l4 + 16, b, o + l4 + 14, o + l4 + 16)
-                    || !Arrays.equals(hb, ho + l4 + 18, ho + l4 + pThLen, b, o + l4 + 18, o + l4 + pThLen)) {
+                    || !Arrays.equals(hb, ho + l4 + 18, ho + l4 + seen.thLen, b, o + l4 + 18, o + l4 + seen.thLen)) {
                 return false;
             }
         }
         int gsoSize = itemGsoSize[item];
-        if (pPayload > gsoSize || itemCount[item] >= MAX_SEGMENTS
-                || itemHdrLen[item] + itemPayload[item] + pPayload > MAX_PACKET) {
+        if (seen.payload > gsoSize || itemCount[item] >= MAX_SEGMENTS
+                || itemHdrLen[item] + itemPayload[item] + seen.payload > MAX_PACKET) {
             return false;
         }
         if ((itemState[item] & VERIFIED) == 0) {
@@ -472,18 +317,18 @@ public final class GroCoalescer {
         }
         if (!checksumValid(b, o, pktLen[packet], l4, tcp)) {
             checksumFailures++;
-            pMergeable = false; // its own item must not take others either
+            seen.mergeable = false; // its own item must not take others either
             return false;
         }
         pktNext[itemTail[item]] = packet;
         itemTail[item] = packet;
         itemCount[item]++;
-        itemPayload[item] += pPayload;
-        itemNextSeq[item] += pPayload;
-        if (pPayload < gsoSize) {
+        itemPayload[item] += seen.payload;
+        itemNextSeq[item] += seen.payload;
+        if (seen.payload < gsoSize) {
             itemState[item] &= ~OPEN;
         }
-        if (pPsh) {
+        if (seen.psh) {
             itemState[item] &= ~OPEN;
             itemState[item] |= PSH;
         }
@@ -554,7 +399,7 @@ public final class GroCoalescer {
         int csumOffset;
         if (tcp) {
             if ((itemState[item] & PSH) != 0) {
-                s[t + 13] |= TCP_PSH;
+                s[t + 13] |= GroClassifier.TCP_PSH;
             }
             csumOffset = 16;
         } else {
