@@ -9,7 +9,6 @@ import java.util.Set;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.ptr.IntByReference;
 
@@ -46,18 +45,6 @@ public final class TunDevice implements Closeable {
     public static final int MAX_PACKET_SIZE = 65535;
 
     private static final String TUN_PATH = TunErrors.DEVICE;
-    /** A whole packet plus the largest virtio-net header. */
-    private static final int SCRATCH_SIZE = MAX_PACKET_SIZE + 64;
-    private static final int POLLFD_SIZE = 8;
-
-    private static final int READY = 1;
-    private static final int TIMED_OUT = 0;
-    private static final int CLOSED = -1;
-
-    private static final ThreadLocal<ByteBuffer> POLL_FDS = ThreadLocal.withInitial(
-            () -> ByteBuffer.allocateDirect(2 * POLLFD_SIZE).order(ByteOrder.nativeOrder()));
-    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(
-            () -> ByteBuffer.allocateDirect(SCRATCH_SIZE));
 
     private final String name;
     private final TunOptions options;
@@ -65,20 +52,23 @@ public final class TunDevice implements Closeable {
     private final int wakeFd;
     private final int controlSocket;
     private final InFlightGuard guard = new InFlightGuard();
-    private final DirectAddresses addresses = new DirectAddresses();
-    /** Bytes of virtio-net header before each packet (vnet-header devices only; TUNSETVNETHDRSZ changes it). */
-    private volatile int vnetHeaderSize = 10;
-    /** The offloads last accepted by {@link #trySetOffload}; none until then. */
-    private volatile Set<TunOffload> activeOffloads = Set.of();
-    /** One struct ifreq for the control calls; guarded by its own monitor. */
-    private final Memory ifreq = new Memory(Linux.SIZEOF_IFREQ);
+    // Each path holds the descriptor, guard and address cache it uses, so a packet costs the device one call and
+    // no lookup through it; the device alone opens the descriptors and closes them once the guard has drained.
+    private final PacketReader reader;
+    private final PacketWriter writer;
+    private final TunInterfaceControl control;
 
-    private TunDevice(String name, TunOptions options, int fd, int wakeFd, int controlSocket) {
+    private TunDevice(String name, TunOptions options, int fd, int wakeFd, int controlSocket,
+            Set<TunOffload> activeOffloads) {
         this.name = name;
         this.options = options;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.controlSocket = controlSocket;
+        DirectAddresses addresses = new DirectAddresses();
+        this.control = new TunInterfaceControl(name, options, fd, controlSocket, guard, activeOffloads);
+        this.reader = new PacketReader(name, options, fd, wakeFd, guard, addresses, control);
+        this.writer = new PacketWriter(name, options, fd, guard, addresses);
     }
 
     /** Opens (creating if needed) the single-queue TUN interface {@code name}; see {@link #open(String, TunOptions)}. */
@@ -123,8 +113,8 @@ public final class TunDevice implements Closeable {
                 throw new TunException("eventfd for TUN device " + actualName + " failed: "
                         + TunErrors.describe(e.getErrorCode()), e.getErrorCode());
             }
-            controlSocket = openControlSocket(actualName);
-            return new TunDevice(actualName, options, fd, wakeFd, controlSocket);
+            controlSocket = TunInterfaceControl.openControlSocket(actualName);
+            return new TunDevice(actualName, options, fd, wakeFd, controlSocket, Set.of());
         } catch (TunException | RuntimeException | Error e) {
             closeQuietly(controlSocket);
             closeQuietly(wakeFd);
@@ -159,26 +149,11 @@ public final class TunDevice implements Closeable {
         }
         TunDevice[] pair = new TunDevice[2];
         for (int i = 0; i < 2; i++) {
-            pair[i] = new TunDevice(label + (i == 0 ? " (device)" : " (kernel)"), options, sv[i], wake[i], -1);
-            if (options.vnetHeader() && !offloads.isEmpty()) {
-                pair[i].activeOffloads = Set.copyOf(java.util.EnumSet.copyOf(offloads));
-            }
+            Set<TunOffload> active = options.vnetHeader() && !offloads.isEmpty()
+                    ? Set.copyOf(java.util.EnumSet.copyOf(offloads)) : Set.of();
+            pair[i] = new TunDevice(label + (i == 0 ? " (device)" : " (kernel)"), options, sv[i], wake[i], -1, active);
         }
         return pair;
-    }
-
-    private static int openControlSocket(String name) throws TunException {
-        try {
-            return LibC.INSTANCE.socket(Linux.AF_INET, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0);
-        } catch (LastErrorException e4) {
-            try {
-                // A kernel without IPv4 still answers interface ioctls on an IPv6 socket.
-                return LibC.INSTANCE.socket(Linux.AF_INET6, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0);
-            } catch (LastErrorException e6) {
-                throw new TunException("control socket for TUN device " + name + " failed: "
-                        + TunErrors.describe(e4.getErrorCode()), e4.getErrorCode());
-            }
-        }
     }
 
     /**
@@ -243,7 +218,7 @@ public final class TunDevice implements Closeable {
      *                      drops the rest of it)
      */
     public int read(ByteBuffer dst) throws TunException {
-        return readPacket(dst, true);
+        return reader.readPacket(dst, true);
     }
 
     /**
@@ -252,19 +227,12 @@ public final class TunDevice implements Closeable {
      * @return the packet length, {@code 0} if no packet is ready, or {@code -1} if the device is closed
      */
     public int tryRead(ByteBuffer dst) throws TunException {
-        return readPacket(dst, false);
+        return reader.readPacket(dst, false);
     }
 
     /** {@link #read(ByteBuffer)} into a byte array; returns the packet length or {@code -1} when closed. */
     public int read(byte[] buf, int off, int len) throws TunException {
-        Objects.checkFromIndexSize(off, len, buf.length);
-        ByteBuffer scratch = scratch(len);
-        int n = readPacket(scratch, true);
-        if (n > 0) {
-            scratch.flip();
-            scratch.get(buf, off, n);
-        }
-        return n;
+        return reader.read(buf, off, len);
     }
 
     /**
@@ -275,36 +243,7 @@ public final class TunDevice implements Closeable {
      * @return the number of packets read (at least 1), or {@code -1} if the device is (or gets) closed before any
      */
     public int readBatch(ByteBuffer[] bufs, int[] lengths) throws TunException {
-        if (bufs.length == 0 || lengths.length < bufs.length) {
-            throw new IllegalArgumentException("need at least one buffer and as many lengths as buffers");
-        }
-        // one guard entry for the whole burst: the descriptor stays valid until the last read of it
-        if (!guard.enter()) {
-            return -1;
-        }
-        try {
-            int first = readInGuard(bufs[0], true);
-            if (first < 0) {
-                return -1;
-            }
-            lengths[0] = first;
-            int count = 1;
-            while (count < bufs.length) {
-                int n = readInGuard(bufs[count], false);
-                if (n <= 0) {
-                    break;
-                }
-                lengths[count++] = n;
-            }
-            return count;
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /** A direct buffer is read into at its address; a heap buffer through the per-thread scratch buffer. */
-    private int readInGuard(ByteBuffer dst, boolean wait) throws TunException {
-        return dst.isDirect() ? readDirect(dst, wait) : readIntoHeap(dst, wait);
+        return reader.readBatch(bufs, lengths);
     }
 
     /**
@@ -314,131 +253,7 @@ public final class TunDevice implements Closeable {
      * @return true if a read will find a packet (or an error to report); false on timeout or when closed
      */
     public boolean awaitReadable(long timeoutMillis) throws TunException {
-        if (!guard.enter()) {
-            return false;
-        }
-        try {
-            return waitReadable(timeoutMillis) == READY;
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private int readPacket(ByteBuffer dst, boolean wait) throws TunException {
-        if (!dst.isDirect()) {
-            return readIntoHeap(dst, wait);
-        }
-        if (!guard.enter()) {
-            return -1;
-        }
-        try {
-            return readDirect(dst, wait);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /** Must be called inside the guard. Returns the bytes read, 0 if none is ready and not waiting, -1 if closed. */
-    private int readDirect(ByteBuffer dst, boolean wait) throws TunException {
-        int room = dst.remaining();
-        if (room == 0) {
-            throw new IllegalArgumentException("no room in the buffer for a packet");
-        }
-        long at = addresses.baseOf(dst) + dst.position();
-        for (;;) {
-            long n = NativeIo.read(fd, at, room);
-            if (n >= 0) {
-                // The kernel copies what fits, drops the rest and reports only the bytes copied; a full buffer
-                // is the only sign, and the IP length field tells whether the packet was longer.
-                if (n >= room) {
-                    int header = options.vnetHeader() ? vnetHeaderSize : 0;
-                    int declared = declaredIpLength(dst, dst.position() + header, (int) n - header);
-                    if (declared > n - header) {
-                        throw new TunException("a " + (declared + header) + "-byte packet from TUN device " + name
-                                + " did not fit in the " + room + " bytes left in the buffer and was dropped;"
-                                + (header == 0 ? " read into buffers of at least the MTU"
-                                        : " with offloads, read into buffers of " + header + " + 65535 bytes"));
-                    }
-                }
-                dst.position(dst.position() + (int) n);
-                return (int) n;
-            }
-            int errno = Native.getLastError();
-            if (errno == Linux.EAGAIN) {
-                if (!wait) {
-                    return 0;
-                }
-                if (waitReadable(-1) == CLOSED) {
-                    return -1;
-                }
-            } else if (errno != Linux.EINTR) {
-                throw TunErrors.io(name, "read", errno);
-            }
-        }
-    }
-
-    /** Length an IP packet's header claims for the whole packet, or -1 if it cannot tell. */
-    static int declaredIpLength(ByteBuffer b, int at, int available) {
-        if (available < 1) {
-            return -1;
-        }
-        int version = (b.get(at) & 0xff) >>> 4;
-        if (version == 4 && available >= 4) {
-            return uint16(b, at + 2);
-        }
-        if (version == 6 && available >= 6) {
-            int payload = uint16(b, at + 4);
-            return payload == 0 ? -1 : 40 + payload; // 0 means a jumbogram
-        }
-        return -1;
-    }
-
-    /** Network byte order, whatever order the caller set on the buffer. */
-    private static int uint16(ByteBuffer b, int at) {
-        return ((b.get(at) & 0xff) << 8) | (b.get(at + 1) & 0xff);
-    }
-
-    private int readIntoHeap(ByteBuffer dst, boolean wait) throws TunException {
-        ByteBuffer scratch = scratch(dst.remaining());
-        int n = readPacket(scratch, wait);
-        if (n > 0) {
-            scratch.flip();
-            dst.put(scratch);
-        }
-        return n;
-    }
-
-    /** Must be called inside the guard. Returns READY, TIMED_OUT or CLOSED. */
-    private int waitReadable(long timeoutMillis) throws TunException {
-        ByteBuffer pfds = POLL_FDS.get();
-        timeoutMillis = Math.min(timeoutMillis, Integer.MAX_VALUE); // keeps the nanosecond deadline from overflowing
-        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-        int timeout = (int) (timeoutMillis < 0 ? -1 : timeoutMillis);
-        for (;;) {
-            pfds.putInt(0, fd);
-            pfds.putShort(4, Linux.POLLIN);
-            pfds.putShort(6, (short) 0);
-            pfds.putInt(POLLFD_SIZE, wakeFd);
-            pfds.putShort(POLLFD_SIZE + 4, Linux.POLLIN);
-            pfds.putShort(POLLFD_SIZE + 6, (short) 0);
-            int r = NativeIo.poll(pfds, 2, timeout);
-            if (r > 0) {
-                if (pfds.getShort(POLLFD_SIZE + 6) != 0) {
-                    return CLOSED;
-                }
-                return READY; // POLLIN, or POLLERR/POLLHUP that the next read will report
-            }
-            if (r == 0) {
-                return TIMED_OUT;
-            }
-            int errno = Native.getLastError();
-            if (errno != Linux.EINTR) {
-                throw TunErrors.io(name, "poll", errno);
-            }
-            if (timeoutMillis > 0) {
-                timeout = (int) Math.max(0, Math.min((deadline - System.nanoTime()) / 1_000_000L, Integer.MAX_VALUE));
-            }
-        }
+        return reader.awaitReadable(timeoutMillis);
     }
 
     // ---------------------------------------------------------------- writing
@@ -452,66 +267,12 @@ public final class TunDevice implements Closeable {
      * @throws TunException       if the kernel rejects the packet (not IPv4/IPv6: EINVAL) or the write fails
      */
     public int write(ByteBuffer src) throws TunException {
-        int len = src.remaining();
-        if (len == 0) {
-            throw new IllegalArgumentException("empty packet");
-        }
-        if (!src.isDirect()) {
-            ByteBuffer scratch = scratch(len);
-            if (len > scratch.remaining()) {
-                throw new IllegalArgumentException("packet of " + len + " bytes is larger than " + SCRATCH_SIZE);
-            }
-            scratch.put(src.duplicate()).flip();
-            int n = writePacket(scratch);
-            src.position(src.position() + n);
-            return n;
-        }
-        return writePacket(src);
+        return writer.write(src);
     }
 
     /** {@link #write(ByteBuffer)} from a byte array. */
     public int write(byte[] buf, int off, int len) throws TunException {
-        Objects.checkFromIndexSize(off, len, buf.length);
-        if (len == 0) {
-            throw new IllegalArgumentException("empty packet");
-        }
-        ByteBuffer scratch = scratch(len);
-        if (len > scratch.remaining()) {
-            throw new IllegalArgumentException("packet of " + len + " bytes is larger than " + SCRATCH_SIZE);
-        }
-        scratch.put(buf, off, len).flip();
-        return writePacket(scratch);
-    }
-
-    private int writePacket(ByteBuffer src) throws TunException {
-        int len = src.remaining();
-        if (!guard.enter()) {
-            throw new TunClosedException(name);
-        }
-        try {
-            long at = addresses.baseOf(src) + src.position();
-            for (;;) {
-                long n = NativeIo.write(fd, at, len);
-                if (n >= 0) {
-                    src.position(src.position() + (int) n);
-                    return (int) n;
-                }
-                int errno = Native.getLastError();
-                if (errno == Linux.EAGAIN || errno == Linux.ENOBUFS || errno == Linux.ENOMEM) {
-                    return 0;
-                }
-                if (errno == Linux.EINVAL && !options.vnetHeader()) {
-                    int version = (src.get(src.position()) & 0xff) >>> 4;
-                    throw new TunException("TUN device " + name + " rejected a " + len + "-byte packet with IP version "
-                            + version + " (only 4 and 6 can be written): " + TunErrors.describe(errno), errno);
-                }
-                if (errno != Linux.EINTR) {
-                    throw TunErrors.io(name, "write of a " + len + "-byte packet", errno);
-                }
-            }
-        } finally {
-            guard.exit();
-        }
+        return writer.write(buf, off, len);
     }
 
     /**
@@ -520,102 +281,36 @@ public final class TunDevice implements Closeable {
      * event loop) calls it at start, so the first packet it delivers does not pay them.
      */
     public void prepareThread() {
-        addresses.baseOf(SCRATCH.get());
-    }
-
-    private static ByteBuffer scratch(int wanted) {
-        ByteBuffer s = SCRATCH.get();
-        s.clear();
-        s.limit(Math.min(Math.max(wanted, 0), s.capacity()));
-        return s;
+        writer.prepareThread();
     }
 
     // ---------------------------------------------------------------- interface control
 
     /** The interface MTU (SIOCGIFMTU). */
     public int mtu() throws TunException {
-        enterOrThrow();
-        try {
-            synchronized (ifreq) {
-                prepareIfreq();
-                LibC.INSTANCE.ioctl(controlSocket, new NativeLong(Linux.SIOCGIFMTU), ifreq);
-                return ifreq.getInt(Linux.IFREQ_UNION);
-            }
-        } catch (LastErrorException e) {
-            throw TunErrors.io(name, "SIOCGIFMTU", e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
+        return control.mtu();
     }
 
     /** Sets the interface MTU (SIOCSIFMTU; the TUN driver accepts 68..65535; needs CAP_NET_ADMIN). */
     public void setMtu(int mtu) throws TunException {
-        enterOrThrow();
-        try {
-            synchronized (ifreq) {
-                prepareIfreq();
-                ifreq.setInt(Linux.IFREQ_UNION, mtu);
-                LibC.INSTANCE.ioctl(controlSocket, new NativeLong(Linux.SIOCSIFMTU), ifreq);
-            }
-        } catch (LastErrorException e) {
-            String hint = e.getErrorCode() == Linux.EINVAL ? " (the TUN driver accepts 68.." + MAX_PACKET_SIZE + ")" : "";
-            throw new TunException("setting the MTU of TUN device " + name + " to " + mtu + " failed: "
-                    + TunErrors.describe(e.getErrorCode()) + hint, e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
+        control.setMtu(mtu);
     }
 
     /** Whether the interface is administratively up (IFF_UP). */
     public boolean isUp() throws TunException {
-        enterOrThrow();
-        try {
-            synchronized (ifreq) {
-                return (readFlags() & Linux.IFF_UP) != 0;
-            }
-        } catch (LastErrorException e) {
-            throw TunErrors.io(name, "SIOCGIFFLAGS", e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
+        return control.isUp();
     }
 
     /** Sets the interface up, like {@code ip link set NAME up} (needs CAP_NET_ADMIN). */
     public void setUp() throws TunException {
-        enterOrThrow();
-        try {
-            synchronized (ifreq) {
-                short flags = readFlags();
-                if ((flags & Linux.IFF_UP) == 0) {
-                    prepareIfreq();
-                    ifreq.setShort(Linux.IFREQ_UNION, (short) (flags | Linux.IFF_UP));
-                    LibC.INSTANCE.ioctl(controlSocket, new NativeLong(Linux.SIOCSIFFLAGS), ifreq);
-                }
-            }
-        } catch (LastErrorException e) {
-            throw TunErrors.io(name, "setting the interface up (SIOCSIFFLAGS)", e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private short readFlags() {
-        prepareIfreq();
-        LibC.INSTANCE.ioctl(controlSocket, new NativeLong(Linux.SIOCGIFFLAGS), ifreq);
-        return ifreq.getShort(Linux.IFREQ_UNION);
-    }
-
-    private void prepareIfreq() {
-        ifreq.clear();
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        ifreq.write(0, n, 0, n.length);
+        control.setUp();
     }
 
     // ---------------------------------------------------------------- offloads (vnet header devices)
 
     /** The offloads last accepted by {@link #trySetOffload} (none until then). */
     public Set<TunOffload> offloads() {
-        return activeOffloads;
+        return control.offloads();
     }
 
     /**
@@ -627,20 +322,7 @@ public final class TunDevice implements Closeable {
      * @throws IllegalStateException unless opened with {@link TunOptions#withVnetHeader(boolean)}
      */
     public boolean trySetOffload(Set<TunOffload> offloads) throws TunException {
-        requireVnetHeader();
-        enterOrThrow();
-        try {
-            LibC.INSTANCE.ioctl(fd, new NativeLong(Linux.TUNSETOFFLOAD), new NativeLong(TunOffload.toFlags(offloads)));
-            activeOffloads = offloads.isEmpty() ? java.util.Set.of() : java.util.Set.copyOf(java.util.EnumSet.copyOf(offloads));
-            return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Linux.EINVAL) {
-                return false;
-            }
-            throw TunErrors.io(name, "TUNSETOFFLOAD", e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
+        return control.trySetOffload(offloads);
     }
 
     /**
@@ -648,31 +330,7 @@ public final class TunDevice implements Closeable {
      * the default) or 12 ({@code virtio_net_hdr_mrg_rxbuf}).
      */
     public void setVnetHeaderSize(int size) throws TunException {
-        requireVnetHeader();
-        enterOrThrow();
-        try {
-            IntByReference value = new IntByReference(size);
-            LibC.INSTANCE.ioctl(fd, new NativeLong(Linux.TUNSETVNETHDRSZ), value.getPointer());
-            vnetHeaderSize = size;
-        } catch (LastErrorException e) {
-            throw new TunException("setting the vnet header size of TUN device " + name + " to " + size
-                    + " failed: " + TunErrors.describe(e.getErrorCode()), e.getErrorCode());
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private void requireVnetHeader() {
-        if (!options.vnetHeader()) {
-            throw new IllegalStateException("TUN device " + name + " has no vnet header; open it with "
-                    + "TunOptions.defaults().withVnetHeader(true)");
-        }
-    }
-
-    private void enterOrThrow() throws TunClosedException {
-        if (!guard.enter()) {
-            throw new TunClosedException(name);
-        }
+        control.setVnetHeaderSize(size);
     }
 
     // ---------------------------------------------------------------- closing
