@@ -25,7 +25,8 @@
 #                    as soon as their sockets appear, one ping at once (its RTT includes the handshake
 #                    and whatever the fresh process still has to load or compile), then iperf3 TCP for
 #                    COLD_SECONDS with per-second goodput: first-2-s / last-3-s ratio, daemon CPU in
-#                    the whole cold run, then idle RSS after IDLE_SETTLE s. Runs before the warmed-up
+#                    the whole cold run, then idle RSS after IDLE_SETTLE s (and daemon A's by kind,
+#                    rss-by-kind.py: <impl>-rss-by-kind-r<round>.txt). Runs before the warmed-up
 #                    phase of each round, with its own daemons.
 # Per implementation and round also: idle RSS with one peer (both daemons, after IDLE_SETTLE s,
 # before any traffic) and peak RSS (VmHWM, after the tests). Finally, once per implementation: idle
@@ -430,6 +431,8 @@ PY
     fi
     run_waiting sleep "$IDLE_SETTLE"
     record "$round" "$impl" coldstart idle_rss_mb_after "$(max_mb VmRSS "$pa" "$pb")"
+    # where it is: daemon A's resident memory by kind (cache, libjvm, heaps, code ...)
+    python3 "$HERE/rss-by-kind.py" "$pa" >"$OUT/$impl-rss-by-kind-r$round.txt" 2>&1 || true
     stop_pid "$IPERF_PID"
     stop_pid "$pa"; stop_pid "$pb"
     rm -f "$SOCKDIR/$IF_A.sock" "$SOCKDIR/$IF_B.sock"
