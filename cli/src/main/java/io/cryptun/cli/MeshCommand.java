@@ -269,10 +269,14 @@ public final class MeshCommand implements Callable<Integer> {
         itf.uapi().setPeerNotes(k -> reactor.refusals().get(Keys.toBase64(k)));
         // bmx7 searches of its own that take traffic meant for WireGuard
         itf.uapi().setInterfaceWarnings(reactor::warnings);
-        ReloadSignal.install(() -> {
+        boolean hangupReloads = ReloadSignal.install(() -> {
             log.info("SIGHUP: reading " + (meshPskFile != null ? meshPskFile + " and " : "") + "bmx7 again");
             reactor.reloadSecrets(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         });
+        if (!hangupReloads) {
+            log.warn("SIGHUP cannot be taken here and does not reload; edits to "
+                    + (meshPskFile != null ? meshPskFile : "the secret file") + " are still followed");
+        }
     }
 
     /** Until the device goes away by itself or a signal comes: then withdraws from the mesh and closes, once. */

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The few libc calls a daemon needs that Java has no API for: a new session, pointing its standard
- * descriptors elsewhere, and AF_UNIX datagrams (sd_notify; Java 17 has stream unix sockets only).
+ * descriptors elsewhere, AF_UNIX datagrams (sd_notify; Java 17 has stream unix sockets only), and a
+ * signal's default disposition.
  */
 public final class Posix {
     static final int AF_UNIX = 1;
@@ -33,6 +34,9 @@ public final class Posix {
         int socket(int domain, int type, int protocol) throws LastErrorException;
 
         int sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+
+        /** signal(2); a null handler is SIG_DFL. Returns the previous handler, SIG_ERR (-1) on failure. */
+        com.sun.jna.Pointer signal(int signum, com.sun.jna.Pointer handler);
     }
 
     private Posix() {
@@ -45,6 +49,15 @@ public final class Posix {
         } catch (LastErrorException e) {
             // EPERM: already a process group leader (started by a shell's exec); nothing to leave then
         }
+    }
+
+    /**
+     * Gives signal {@code signum} its default disposition again (signal(2) with SIG_DFL); false when
+     * libc refused. For a signal the process inherited as ignored: the JVM installs no handler for it.
+     */
+    public static boolean defaultDisposition(int signum) {
+        com.sun.jna.Pointer previous = LibC.INSTANCE.signal(signum, null);
+        return com.sun.jna.Pointer.nativeValue(previous) != -1L;
     }
 
     /** Points the descriptor {@code fd} (1: stdout, 2: stderr) at /dev/null. */
