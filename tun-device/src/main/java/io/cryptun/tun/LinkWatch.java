@@ -15,11 +15,10 @@ import java.nio.ByteOrder;
  */
 public final class LinkWatch implements AutoCloseable {
     private static final int SOCKADDR_NL_SIZE = 12;
-    private static final int POLLFD_SIZE = 8;
 
     private final int socket;
     private final int wakeFd;
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(2 * POLLFD_SIZE).order(ByteOrder.nativeOrder());
+    private final ByteBuffer pollFds = NativeIo.pollFdsWithWake();
     private final ByteBuffer drain = ByteBuffer.allocateDirect(8192);
     private volatile boolean closed;
 
@@ -62,13 +61,7 @@ public final class LinkWatch implements AutoCloseable {
      */
     public boolean await() throws TunException {
         while (!closed) {
-            pollFds.putInt(0, socket);
-            pollFds.putShort(4, Linux.POLLIN);
-            pollFds.putShort(6, (short) 0);
-            pollFds.putInt(POLLFD_SIZE, wakeFd);
-            pollFds.putShort(POLLFD_SIZE + 4, Linux.POLLIN);
-            pollFds.putShort(POLLFD_SIZE + 6, (short) 0);
-            int r = NativeIo.poll(pollFds, 2, -1);
+            int r = NativeIo.pollWithWake(pollFds, socket, wakeFd, -1);
             if (r < 0) {
                 int errno = Native.getLastError();
                 if (errno == Linux.EINTR) {
@@ -76,10 +69,10 @@ public final class LinkWatch implements AutoCloseable {
                 }
                 throw TunErrors.io("netlink", "poll", errno);
             }
-            if (closed || pollFds.getShort(POLLFD_SIZE + 6) != 0) {
+            if (closed || NativeIo.woken(pollFds)) {
                 return false;
             }
-            if (pollFds.getShort(6) != 0) {
+            if (NativeIo.ready(pollFds)) {
                 // whatever the messages say (ENOBUFS after an overflow included): the caller re-reads
                 while (NativeIo.read(socket, drain.clear(), drain.capacity()) > 0) {
                     // drained

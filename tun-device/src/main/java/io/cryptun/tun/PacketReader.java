@@ -1,7 +1,6 @@
 package io.cryptun.tun;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 import com.sun.jna.Native;
@@ -13,14 +12,11 @@ import com.sun.jna.Native;
  */
 final class PacketReader {
 
-    private static final int POLLFD_SIZE = 8;
-
     private static final int READY = 1;
     private static final int TIMED_OUT = 0;
     private static final int CLOSED = -1;
 
-    private static final ThreadLocal<ByteBuffer> POLL_FDS = ThreadLocal.withInitial(
-            () -> ByteBuffer.allocateDirect(2 * POLLFD_SIZE).order(ByteOrder.nativeOrder()));
+    private static final ThreadLocal<ByteBuffer> POLL_FDS = ThreadLocal.withInitial(NativeIo::pollFdsWithWake);
 
     private final String name;
     private final TunOptions options;
@@ -188,15 +184,9 @@ final class PacketReader {
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
         int timeout = (int) (timeoutMillis < 0 ? -1 : timeoutMillis);
         for (;;) {
-            pfds.putInt(0, fd);
-            pfds.putShort(4, Linux.POLLIN);
-            pfds.putShort(6, (short) 0);
-            pfds.putInt(POLLFD_SIZE, wakeFd);
-            pfds.putShort(POLLFD_SIZE + 4, Linux.POLLIN);
-            pfds.putShort(POLLFD_SIZE + 6, (short) 0);
-            int r = NativeIo.poll(pfds, 2, timeout);
+            int r = NativeIo.pollWithWake(pfds, fd, wakeFd, timeout);
             if (r > 0) {
-                if (pfds.getShort(POLLFD_SIZE + 6) != 0) {
+                if (NativeIo.woken(pfds)) {
                     return CLOSED;
                 }
                 return READY; // POLLIN, or POLLERR/POLLHUP that the next read will report
