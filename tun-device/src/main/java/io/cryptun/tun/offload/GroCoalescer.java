@@ -3,6 +3,11 @@ package io.cryptun.tun.offload;
 import static io.cryptun.tun.offload.BigEndian.putU16;
 import static io.cryptun.tun.offload.BigEndian.u16;
 import static io.cryptun.tun.offload.BigEndian.u32;
+import static io.cryptun.tun.offload.GroClassifier.KIND_NONE;
+import static io.cryptun.tun.offload.GroClassifier.KIND_TCP4;
+import static io.cryptun.tun.offload.GroClassifier.KIND_TCP6;
+import static io.cryptun.tun.offload.GroClassifier.KIND_UDP4;
+import static io.cryptun.tun.offload.GroClassifier.TCP_PSH;
 import static io.cryptun.tun.offload.InternetChecksum.PROTO_TCP;
 import static io.cryptun.tun.offload.InternetChecksum.PROTO_UDP;
 
@@ -68,10 +73,6 @@ public final class GroCoalescer {
     /** The batch size wireguard-go uses. */
     public static final int DEFAULT_MAX_PACKETS = 128;
 
-    private static final byte KIND_NONE = GroClassifier.KIND_NONE;
-    private static final byte KIND_TCP4 = GroClassifier.KIND_TCP4;
-    private static final byte KIND_TCP6 = GroClassifier.KIND_TCP6;
-    private static final byte KIND_UDP4 = GroClassifier.KIND_UDP4;
 
     private static final byte OPEN = 1;      // later packets of the flow may still join
     private static final byte VERIFIED = 2;  // the first packet's transport checksum was checked and is valid
@@ -399,7 +400,7 @@ public final class GroCoalescer {
         int csumOffset;
         if (tcp) {
             if ((itemState[item] & PSH) != 0) {
-                s[t + 13] |= GroClassifier.TCP_PSH;
+                s[t + 13] |= TCP_PSH;
             }
             csumOffset = 16;
         } else {
